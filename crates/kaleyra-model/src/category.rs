@@ -1,0 +1,174 @@
+//! The 17 business categories of the vendor's list and their canonical spelling.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A business category. The API matches the exact string, ignoring (ASCII) case, and stores the
+/// canonical spelling of [`Category::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    Automotive,
+    BeautySpaAndSalon,
+    ClothingAndApparel,
+    Education,
+    Entertainment,
+    EventPlanningAndService,
+    FinanceAndBanking,
+    FoodAndGrocery,
+    PublicService,
+    HotelAndLodging,
+    MedicalAndHealth,
+    NonProfit,
+    ProfessionalServices,
+    ShoppingAndRetail,
+    TravelAndTransportation,
+    Restaurant,
+    Other,
+}
+
+impl Category {
+    /// Every category, in the vendor's order (the order of the invalid-category message).
+    pub const ALL: [Category; 17] = [
+        Category::Automotive,
+        Category::BeautySpaAndSalon,
+        Category::ClothingAndApparel,
+        Category::Education,
+        Category::Entertainment,
+        Category::EventPlanningAndService,
+        Category::FinanceAndBanking,
+        Category::FoodAndGrocery,
+        Category::PublicService,
+        Category::HotelAndLodging,
+        Category::MedicalAndHealth,
+        Category::NonProfit,
+        Category::ProfessionalServices,
+        Category::ShoppingAndRetail,
+        Category::TravelAndTransportation,
+        Category::Restaurant,
+        Category::Other,
+    ];
+
+    /// The canonical spelling, as the vendor lists it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Category::Automotive => "Automotive",
+            Category::BeautySpaAndSalon => "Beauty, Spa, and Salon",
+            Category::ClothingAndApparel => "Clothing and Apparel",
+            Category::Education => "Education",
+            Category::Entertainment => "Entertainment",
+            Category::EventPlanningAndService => "Event Planning and Service",
+            Category::FinanceAndBanking => "Finance and Banking",
+            Category::FoodAndGrocery => "Food and Grocery",
+            Category::PublicService => "Public Service",
+            Category::HotelAndLodging => "Hotel and Lodging",
+            Category::MedicalAndHealth => "Medical and Health",
+            Category::NonProfit => "Non-profit",
+            Category::ProfessionalServices => "Professional Services",
+            Category::ShoppingAndRetail => "Shopping and Retail",
+            Category::TravelAndTransportation => "Travel and Transportation",
+            Category::Restaurant => "Restaurant",
+            Category::Other => "Other",
+        }
+    }
+
+    /// Exact match ignoring ASCII case; no trimming, no other folding.
+    pub fn parse(value: &str) -> Option<Category> {
+        Category::ALL
+            .into_iter()
+            .find(|category| category.as_str().eq_ignore_ascii_case(value))
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The value given is none of the 17 categories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCategory(pub String);
+
+impl fmt::Display for UnknownCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown business category {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownCategory {}
+
+impl FromStr for Category {
+    type Err = UnknownCategory;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Category::parse(value).ok_or_else(|| UnknownCategory(value.to_owned()))
+    }
+}
+
+impl Serialize for Category {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Category {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Category::parse(&value).ok_or_else(|| {
+            serde::de::Error::custom(format_args!("unknown business category {value:?}"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_names_are_the_vendor_list() {
+        let names: Vec<_> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            names.join(","),
+            "Automotive,Beauty, Spa, and Salon,Clothing and Apparel,Education,Entertainment,\
+             Event Planning and Service,Finance and Banking,Food and Grocery,Public Service,\
+             Hotel and Lodging,Medical and Health,Non-profit,Professional Services,\
+             Shopping and Retail,Travel and Transportation,Restaurant,Other"
+        );
+    }
+
+    #[test]
+    fn parsing_ignores_case_but_nothing_else() {
+        assert_eq!(Category::parse("NON-PROFIT"), Some(Category::NonProfit));
+        assert_eq!(Category::parse("beauty, spa, and salon"), Some(Category::BeautySpaAndSalon));
+        assert_eq!(Category::parse(" Education"), None);
+        assert_eq!(Category::parse("Nonprofit"), None);
+        assert_eq!(Category::parse("Beauty, Spa and Salon"), None);
+        assert_eq!(Category::parse(""), None);
+    }
+
+    #[test]
+    fn serde_uses_the_canonical_spelling() {
+        let json = serde_json::to_string(&Category::FoodAndGrocery).unwrap();
+        assert_eq!(json, r#""Food and Grocery""#);
+        let back: Category = serde_json::from_str(r#""food AND grocery""#).unwrap();
+        assert_eq!(back, Category::FoodAndGrocery);
+        assert!(serde_json::from_str::<Category>(r#""Groceries""#).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_casing_parses_to_the_same_category(index in 0usize..17, flips in proptest::collection::vec(proptest::bool::ANY, 40)) {
+            let category = Category::ALL[index];
+            let cased: String = category
+                .as_str()
+                .chars()
+                .zip(flips.iter().cycle())
+                .map(|(c, upper)| if *upper { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                .collect();
+            proptest::prop_assert_eq!(Category::parse(&cased), Some(category));
+            proptest::prop_assert_eq!(cased.parse::<Category>().map(|c| c.to_string()), Ok(category.as_str().to_owned()));
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Codes carried by the envelopes (`I102`, `E947`, ...).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A response code. Codes the seed documents are variants; any other code is kept verbatim in
+/// [`Code::Unknown`] so a new vendor code never breaks parsing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// Phone number created.
+    I102,
+    /// Failed to create new WA number (the full error envelope's top-level code).
+    E947,
+    /// Validation error: a mandatory field is missing or a value is invalid.
+    E413,
+    /// `display_image` present but empty (the bare error envelope).
+    E962,
+    /// Any code this version does not know.
+    Unknown(String),
+}
+
+impl Code {
+    /// The code as it appears in JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Code::I102 => "I102",
+            Code::E947 => "E947",
+            Code::E413 => "E413",
+            Code::E962 => "E962",
+            Code::Unknown(code) => code,
+        }
+    }
+
+    /// Parses a code; never fails.
+    pub fn new(code: &str) -> Code {
+        match code {
+            "I102" => Code::I102,
+            "E947" => Code::E947,
+            "E413" => Code::E413,
+            "E962" => Code::E962,
+            other => Code::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl Default for Code {
+    fn default() -> Self {
+        Code::Unknown(String::new())
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Tolerant: a numeric code (seen on other vendor APIs) is kept as its text.
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(code) => Ok(Code::new(&code)),
+            serde_json::Value::Null => Ok(Code::default()),
+            other => Ok(Code::Unknown(other.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_and_unknown_codes_round_trip() {
+        for text in ["I102", "E947", "E413", "E962", "E999", ""] {
+            let code: Code = serde_json::from_str(&format!("{text:?}")).unwrap();
+            assert_eq!(code.as_str(), text);
+            assert_eq!(serde_json::to_string(&code).unwrap(), format!("{text:?}"));
+        }
+        assert_eq!(Code::new("E999"), Code::Unknown("E999".into()));
+        let numeric: Code = serde_json::from_str("401").unwrap();
+        assert_eq!(numeric, Code::Unknown("401".into()));
+    }
+}

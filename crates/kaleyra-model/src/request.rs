@@ -1,0 +1,183 @@
+//! The add-number request body, as a caller writes it (before validation).
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::Field;
+
+/// The JSON body of `POST /v1/{SID}/whatsapp/number`.
+///
+/// Every field is optional here so that a request missing a mandatory field can still be
+/// represented and rejected with the API's own envelope. `None` means the key is absent;
+/// `Some("")` means present but empty, which the API treats differently for `display_image`.
+/// A JSON `null` reads as absent. Keys the API does not define are kept in `extra`, so a caller
+/// can be warned about them; they are never sent on by the validated request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AddNumberRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wa_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incoming_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// Keys that are not fields of the API.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl AddNumberRequest {
+    /// A request with the two mandatory fields set.
+    pub fn new(display_name: impl Into<String>, wa_number: impl Into<String>) -> Self {
+        AddNumberRequest {
+            display_name: Some(display_name.into()),
+            wa_number: Some(wa_number.into()),
+            ..AddNumberRequest::default()
+        }
+    }
+
+    /// The value of `field`, `None` when absent.
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.slot(field).as_deref()
+    }
+
+    /// Sets (`Some`) or removes (`None`) `field`.
+    pub fn set(&mut self, field: Field, value: Option<String>) {
+        *self.slot_mut(field) = value;
+    }
+
+    /// Builder form of [`AddNumberRequest::set`].
+    #[must_use]
+    pub fn with(mut self, field: Field, value: impl Into<String>) -> Self {
+        self.set(field, Some(value.into()));
+        self
+    }
+
+    fn slot(&self, field: Field) -> &Option<String> {
+        match field {
+            Field::DisplayName => &self.display_name,
+            Field::WaNumber => &self.wa_number,
+            Field::Address => &self.address,
+            Field::IncomingUrl => &self.incoming_url,
+            Field::DisplayImage => &self.display_image,
+            Field::BusinessDescription => &self.business_description,
+            Field::BusinessCategory => &self.business_category,
+            Field::ContactEmail => &self.contact_email,
+            Field::Website => &self.website,
+        }
+    }
+
+    fn slot_mut(&mut self, field: Field) -> &mut Option<String> {
+        match field {
+            Field::DisplayName => &mut self.display_name,
+            Field::WaNumber => &mut self.wa_number,
+            Field::Address => &mut self.address,
+            Field::IncomingUrl => &mut self.incoming_url,
+            Field::DisplayImage => &mut self.display_image,
+            Field::BusinessDescription => &mut self.business_description,
+            Field::BusinessCategory => &mut self.business_category,
+            Field::ContactEmail => &mut self.contact_email,
+            Field::Website => &mut self.website,
+        }
+    }
+}
+
+// Written by hand rather than derived with `#[serde(flatten)]`: flatten buffers the whole object,
+// which costs time per row in bulk and moves a type error's line and column to the object's end.
+impl<'de> Deserialize<'de> for AddNumberRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RequestVisitor)
+    }
+}
+
+struct RequestVisitor;
+
+impl<'de> Visitor<'de> for RequestVisitor {
+    type Value = AddNumberRequest;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object with the add-number request fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut request = AddNumberRequest::default();
+        let mut seen = [false; Field::ALL.len()];
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match Field::from_key(&key) {
+                Some(field) => {
+                    let index = field as usize;
+                    if seen[index] {
+                        return Err(de::Error::duplicate_field(field.as_str()));
+                    }
+                    seen[index] = true;
+                    request.set(field, map.next_value::<Option<String>>()?);
+                }
+                None => {
+                    let value = map.next_value::<Value>()?;
+                    if request.extra.insert(key.clone().into_owned(), value).is_some() {
+                        return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absent_empty_and_null_are_told_apart() {
+        let absent: AddNumberRequest = serde_json::from_str(r#"{"display_name":"x"}"#).unwrap();
+        let empty: AddNumberRequest =
+            serde_json::from_str(r#"{"display_name":"x","display_image":""}"#).unwrap();
+        let null: AddNumberRequest =
+            serde_json::from_str(r#"{"display_name":"x","display_image":null}"#).unwrap();
+        assert_eq!(absent.display_image, None);
+        assert_eq!(empty.display_image.as_deref(), Some(""));
+        assert_eq!(null, absent);
+        assert_eq!(serde_json::to_string(&empty).unwrap(), r#"{"display_name":"x","display_image":""}"#);
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_and_get_set_cover_every_field() {
+        let request: AddNumberRequest =
+            serde_json::from_str(r#"{"wa_number":"+1","buisness_category":"Other"}"#).unwrap();
+        assert_eq!(request.extra.keys().collect::<Vec<_>>(), ["buisness_category"]);
+        let mut built = AddNumberRequest::default();
+        for field in Field::ALL {
+            assert_eq!(built.get(field), None);
+            built.set(field, Some(field.as_str().to_uppercase()));
+            assert_eq!(built.get(field), Some(field.as_str().to_uppercase().as_str()));
+        }
+        let json = serde_json::to_value(&built).unwrap();
+        assert_eq!(json.as_object().unwrap().len(), 9);
+    }
+
+    #[test]
+    fn type_errors_and_duplicates_point_at_the_value() {
+        let error = serde_json::from_str::<AddNumberRequest>("{\n  \"display_name\": 5}").unwrap_err();
+        assert_eq!(error.to_string(), "invalid type: integer `5`, expected a string at line 2 column 19");
+        let error =
+            serde_json::from_str::<AddNumberRequest>(r#"{"wa_number":"1","wa_number":"2"}"#).unwrap_err();
+        assert!(error.to_string().starts_with("duplicate field `wa_number`"), "{error}");
+        let error = serde_json::from_str::<AddNumberRequest>("[]").unwrap_err();
+        assert!(error.to_string().contains("expected a JSON object"), "{error}");
+    }
+}

@@ -1,0 +1,71 @@
+//! `wa_number`: strict E.164 (`+`, then 2 to 15 digits, no separators) and a valid number for
+//! its country according to libphonenumber's metadata (the `phonenumber` crate).
+
+use phonenumber::Mode;
+
+/// What validation learns about a valid number.
+pub(crate) struct ValidNumber {
+    /// ISO 3166-1 alpha-2 region of the number, when the metadata names one.
+    pub(crate) iso_code: Option<[u8; 2]>,
+}
+
+pub(crate) fn parse_e164(value: &str) -> Option<ValidNumber> {
+    let digits = value.strip_prefix('+')?;
+    let well_formed = (2..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if !well_formed {
+        return None;
+    }
+    let number = phonenumber::parse(None, value).ok()?;
+    // The parser forgives things E.164 does not (a national prefix after the country code):
+    // insist that the number reads back exactly as written.
+    if !number.is_valid() || number.format().mode(Mode::E164).to_string() != value {
+        return None;
+    }
+    let iso_code = number.country().id().and_then(|id| {
+        let code: &str = id.as_ref();
+        <[u8; 2]>::try_from(code.as_bytes()).ok()
+    });
+    Some(ValidNumber { iso_code })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(value: &str) -> Option<String> {
+        parse_e164(value)
+            .and_then(|n| n.iso_code)
+            .map(|c| String::from_utf8_lossy(&c).into_owned())
+    }
+
+    #[test]
+    fn valid_numbers_and_their_regions() {
+        assert_eq!(iso("+13236550017").as_deref(), Some("US"));
+        assert_eq!(iso("+919876543210").as_deref(), Some("IN"));
+        assert_eq!(iso("+442079460958").as_deref(), Some("GB"));
+        assert_eq!(iso("+393471234567").as_deref(), Some("IT"));
+        assert_eq!(iso("+6591234567").as_deref(), Some("SG"));
+    }
+
+    #[test]
+    fn malformed_or_invalid_numbers() {
+        for bad in [
+            "13236550017",
+            "+1 323 655 0017",
+            "+1-323-655-0017",
+            "+(1)3236550017",
+            "+",
+            "+1",
+            "+0123456789",
+            "+1323655001712345",
+            "+11111111111",
+            "+4402079460958",
+            "+13236xxxxx7",
+            "+１３２３６５５００１７",
+        ] {
+            assert!(parse_e164(bad).is_none(), "{bad}");
+        }
+    }
+}

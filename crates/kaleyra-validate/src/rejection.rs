@@ -1,0 +1,93 @@
+//! A rejected request: every problem found, and the one envelope the API answers with.
+
+use std::fmt;
+
+use kaleyra_model::{
+    BareErrorEnvelope, Code, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, FAILED_MESSAGE,
+    VALIDATION_ERROR,
+};
+
+use crate::Problem;
+
+/// Every problem of a request, in the vendor's field order (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    problems: Vec<Problem>,
+}
+
+impl Rejection {
+    pub(crate) fn new(problems: Vec<Problem>) -> Self {
+        debug_assert!(!problems.is_empty());
+        Rejection { problems }
+    }
+
+    /// All problems, at most one per field.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The envelope the API answers with.
+    ///
+    /// The `E413` problems (missing fields, invalid values) come in one full `E947` envelope,
+    /// joined with `,` as the vendor shows. An empty `display_image` (`E962`) has its own bare
+    /// envelope, which the API only reaches when nothing else is wrong: we assume the image is
+    /// examined after the field validation passes (see `spec/`).
+    pub fn envelope(&self) -> ErrorEnvelope {
+        let mut parameter = String::new();
+        let mut message = String::new();
+        for problem in self.problems.iter().filter(|p| p.code() == Code::E413) {
+            if !parameter.is_empty() {
+                parameter.push(',');
+                message.push(',');
+            }
+            parameter.push_str(problem.field().as_str());
+            message.push_str(&problem.message());
+        }
+        if !parameter.is_empty() {
+            return ErrorEnvelope::Full(FullErrorEnvelope {
+                code: Code::E947,
+                message: FAILED_MESSAGE.to_owned(),
+                data: Vec::new(),
+                error: detail(Code::E413, parameter, message),
+                extra: Default::default(),
+            });
+        }
+        let (parameter, message) = self
+            .problems
+            .first()
+            .map(|p| (p.field().as_str().to_owned(), p.message().into_owned()))
+            .unwrap_or_default();
+        ErrorEnvelope::Bare(BareErrorEnvelope {
+            error: detail(Code::E962, parameter, message),
+            extra: Default::default(),
+        })
+    }
+
+    /// The envelope as the compact JSON the API sends.
+    pub fn to_json(&self) -> String {
+        self.envelope().to_json()
+    }
+}
+
+fn detail(code: Code, parameter: String, message: String) -> ErrorDetail {
+    ErrorDetail {
+        code,
+        kind: VALIDATION_ERROR.to_owned(),
+        parameter,
+        message,
+        reference: String::new(),
+        extra: Default::default(),
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "request rejected:")?;
+        for problem in &self.problems {
+            write!(f, " {problem};")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Rejection {}

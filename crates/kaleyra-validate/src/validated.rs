@@ -1,0 +1,69 @@
+//! A request that passed validation: trimmed, category canonical, safe to send.
+
+use kaleyra_model::{Category, Field};
+use serde::Serialize;
+
+/// A request every rule accepted. Only [`crate::validate`] makes one, so a value of this type
+/// is proof that nothing invalid goes on the wire. Serializes to the normalized request body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ValidatedRequest {
+    pub(crate) display_name: String,
+    pub(crate) wa_number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) incoming_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) display_image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) business_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) business_category: Option<Category>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) contact_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) website: Option<String>,
+    #[serde(skip)]
+    pub(crate) iso_code: Option<[u8; 2]>,
+}
+
+impl ValidatedRequest {
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// The number in E.164, exactly as it will be sent.
+    pub fn wa_number(&self) -> &str {
+        &self.wa_number
+    }
+
+    pub fn business_category(&self) -> Option<Category> {
+        self.business_category
+    }
+
+    /// The value of any field as it will be sent (the category in its canonical spelling).
+    pub fn get(&self, field: Field) -> Option<&str> {
+        match field {
+            Field::DisplayName => Some(&self.display_name),
+            Field::WaNumber => Some(&self.wa_number),
+            Field::Address => self.address.as_deref(),
+            Field::IncomingUrl => self.incoming_url.as_deref(),
+            Field::DisplayImage => self.display_image.as_deref(),
+            Field::BusinessDescription => self.business_description.as_deref(),
+            Field::BusinessCategory => self.business_category.map(Category::as_str),
+            Field::ContactEmail => self.contact_email.as_deref(),
+            Field::Website => self.website.as_deref(),
+        }
+    }
+
+    /// ISO 3166-1 alpha-2 region of the number (`US`, `IN`, ...), when known.
+    pub fn iso_code(&self) -> Option<&str> {
+        self.iso_code.as_ref().and_then(|code| std::str::from_utf8(code).ok())
+    }
+
+    /// The normalized request body, compact JSON.
+    pub fn to_json(&self) -> String {
+        // Only strings: serialization cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
