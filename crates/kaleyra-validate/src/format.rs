@@ -10,7 +10,9 @@ pub(crate) fn is_email(value: &str) -> bool {
 /// An absolute `http` or `https` URL with a host and no white space.
 pub(crate) fn is_http_url(value: &str) -> bool {
     let scheme_ok = ["http://", "https://"].iter().any(|scheme| {
-        value.len() > scheme.len() && value[..scheme.len()].eq_ignore_ascii_case(scheme)
+        // Compared as bytes: the value may have a multi-byte character where the scheme ends.
+        value.len() > scheme.len()
+            && value.as_bytes()[..scheme.len()].eq_ignore_ascii_case(scheme.as_bytes())
     });
     // The URL parser silently drops tabs and newlines; the API would store them.
     scheme_ok && !value.contains(char::is_whitespace) && value.validate_url()
@@ -40,6 +42,8 @@ mod tests {
             "javascript:alert(1)",
             "mailto:a@b.c",
             "https",
+            "𑯃\\Á9¥gੈ",
+            "httpé://x",
         ] {
             assert!(!is_http_url(bad), "{bad}");
         }

@@ -1,0 +1,129 @@
+//! Property tests of the rules.
+
+use kaleyra_model::{AddNumberRequest, Category, ErrorEnvelope, Field};
+use kaleyra_validate::{CATEGORY_INVALID, ProblemKind, validate};
+use proptest::prelude::*;
+
+fn base() -> AddNumberRequest {
+    AddNumberRequest::new("xyz", "+13236550017")
+}
+
+/// Example numbers of every region in libphonenumber's metadata, in E.164.
+fn example_numbers() -> Vec<(String, String)> {
+    let mut numbers = Vec::new();
+    for metadata in phonenumber::metadata::DATABASE.iter() {
+        let descriptors = [metadata.descriptors().mobile(), metadata.descriptors().fixed_line()];
+        for example in descriptors.into_iter().flatten().filter_map(|d| d.example()) {
+            numbers.push((metadata.id().to_owned(), format!("+{}{}", metadata.country_code(), example)));
+        }
+    }
+    numbers
+}
+
+fn any_casing(text: &'static str) -> impl Strategy<Value = String> {
+    proptest::collection::vec(any::<bool>(), text.len()).prop_map(move |upper| {
+        text.chars()
+            .zip(upper)
+            .map(|(c, up)| if up { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .collect()
+    })
+}
+
+fn optional_text() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(String::new())),
+        any::<String>().prop_map(Some),
+        "[ +0-9a-zA-Z@:/.\\-]{0,40}".prop_map(Some),
+    ]
+}
+
+fn any_request() -> impl Strategy<Value = AddNumberRequest> {
+    proptest::collection::vec(optional_text(), 9).prop_map(|values| {
+        let mut request = AddNumberRequest::default();
+        for (field, value) in Field::ALL.into_iter().zip(values) {
+            request.set(field, value);
+        }
+        request
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_casing_of_any_category_is_accepted_and_canonicalized(
+        category in proptest::sample::select(Category::ALL.to_vec()),
+        seed in any::<u64>(),
+        pad in "[ \t]{0,3}",
+    ) {
+        let cased: String = category
+            .as_str()
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if seed >> (i % 64) & 1 == 1 { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+            .collect();
+        let request = base().with(Field::BusinessCategory, format!("{pad}{cased}{pad}"));
+        let valid = validate(&request).unwrap();
+        prop_assert_eq!(valid.business_category(), Some(category));
+        prop_assert_eq!(valid.get(Field::BusinessCategory), Some(category.as_str()));
+    }
+
+    #[test]
+    fn every_casing_strategy_agrees(cased in any_casing("Beauty, Spa, and Salon")) {
+        prop_assert_eq!(Category::parse(&cased), Some(Category::BeautySpaAndSalon));
+    }
+
+    #[test]
+    fn any_other_string_is_rejected_with_the_exact_message(value in any::<String>()) {
+        let trimmed = value.trim();
+        prop_assume!(!trimmed.is_empty() && Category::parse(trimmed).is_none());
+        let rejection = validate(&base().with(Field::BusinessCategory, value.clone())).unwrap_err();
+        prop_assert_eq!(rejection.problems().len(), 1);
+        let envelope = rejection.envelope();
+        prop_assert_eq!(envelope.detail().parameter.as_str(), "business_category");
+        prop_assert_eq!(envelope.detail().message.as_str(), CATEGORY_INVALID);
+    }
+
+    #[test]
+    fn valid_numbers_of_many_regions_are_accepted(
+        (region, number) in proptest::sample::select(example_numbers()),
+    ) {
+        let valid = validate(&base().with(Field::WaNumber, format!(" {number}"))).unwrap();
+        prop_assert_eq!(valid.wa_number(), number.as_str());
+        if let Some(iso) = valid.iso_code() {
+            prop_assert_eq!(iso.len(), 2, "{} {}", region, number);
+        }
+    }
+
+    #[test]
+    fn arbitrary_requests_never_panic_and_rejections_parse_back(request in any_request()) {
+        match validate(&request) {
+            Ok(valid) => {
+                // What is sent validates again to the same thing.
+                let again: AddNumberRequest = serde_json::from_str(&valid.to_json()).unwrap();
+                prop_assert_eq!(validate(&again).unwrap(), valid);
+            }
+            Err(rejection) => {
+                let json = rejection.to_json();
+                let parsed = ErrorEnvelope::from_slice(json.as_bytes()).unwrap();
+                prop_assert_eq!(&parsed, &rejection.envelope());
+                let params = parsed.detail().parameter.split(',').count();
+                let e413 = rejection.problems().iter().filter(|p| p.kind() != ProblemKind::Empty).count();
+                prop_assert_eq!(params, e413.max(1));
+            }
+        }
+    }
+}
+
+#[test]
+fn the_example_numbers_cover_many_regions() {
+    let numbers = example_numbers();
+    let regions: std::collections::BTreeSet<_> = numbers.iter().map(|(r, _)| r.as_str()).collect();
+    assert!(regions.len() > 200, "{}", regions.len());
+    let rejected: Vec<_> = numbers
+        .iter()
+        .filter(|(_, n)| validate(&base().with(Field::WaNumber, n.as_str())).is_err())
+        .collect();
+    assert!(rejected.is_empty(), "{rejected:?}");
+}
