@@ -1,1 +1,32 @@
-fn main() {}
+//! `kaleyra`: validate and register WhatsApp numbers with Kaleyra.
+//!
+//! This binary is thin on purpose: argument parsing, reading input and printing output. The
+//! rules live in `kaleyra-validate`; errors are rendered once, here at the edge.
+
+mod cli;
+mod commands;
+mod error;
+mod input;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Validate(args) => commands::validate::run(args, cli.output),
+        Command::Categories => commands::categories::run(cli.output),
+    };
+    match result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(error) => {
+            // Nothing useful is left to do if stderr itself is gone.
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            error.exit_code()
+        }
+    }
+}

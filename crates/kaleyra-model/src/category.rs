@@ -75,9 +75,7 @@ impl Category {
 
     /// Exact match ignoring ASCII case; no trimming, no other folding.
     pub fn parse(value: &str) -> Option<Category> {
-        Category::ALL
-            .into_iter()
-            .find(|category| category.as_str().eq_ignore_ascii_case(value))
+        Category::ALL.into_iter().find(|category| category.as_str().eq_ignore_ascii_case(value))
     }
 }
 

@@ -33,8 +33,7 @@ mod request;
 pub use category::{Category, UnknownCategory};
 pub use code::Code;
 pub use envelope::{
-    BareErrorEnvelope, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, NumberRecord,
-    SuccessEnvelope,
+    BareErrorEnvelope, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, NumberRecord, SuccessEnvelope,
 };
 pub use field::Field;
 pub use request::AddNumberRequest;

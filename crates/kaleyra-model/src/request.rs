@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(absent.display_image, None);
         assert_eq!(empty.display_image.as_deref(), Some(""));
         assert_eq!(null, absent);
-        assert_eq!(serde_json::to_string(&empty).unwrap(), r#"{"display_name":"x","display_image":""}"#);
+        assert_eq!(
+            serde_json::to_string(&empty).unwrap(),
+            r#"{"display_name":"x","display_image":""}"#
+        );
     }
 
     #[test]
@@ -172,10 +175,15 @@ mod tests {
 
     #[test]
     fn type_errors_and_duplicates_point_at_the_value() {
-        let error = serde_json::from_str::<AddNumberRequest>("{\n  \"display_name\": 5}").unwrap_err();
-        assert_eq!(error.to_string(), "invalid type: integer `5`, expected a string at line 2 column 19");
         let error =
-            serde_json::from_str::<AddNumberRequest>(r#"{"wa_number":"1","wa_number":"2"}"#).unwrap_err();
+            serde_json::from_str::<AddNumberRequest>("{\n  \"display_name\": 5}").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid type: integer `5`, expected a string at line 2 column 19"
+        );
+        let error =
+            serde_json::from_str::<AddNumberRequest>(r#"{"wa_number":"1","wa_number":"2"}"#)
+                .unwrap_err();
         assert!(error.to_string().starts_with("duplicate field `wa_number`"), "{error}");
         let error = serde_json::from_str::<AddNumberRequest>("[]").unwrap_err();
         assert!(error.to_string().contains("expected a JSON object"), "{error}");

@@ -1,6 +1,8 @@
 //! Every JSON example of the vendor's page parses and serializes back to the same JSON, and the
 //! error envelopes render byte-for-byte as the page prints them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use kaleyra_model::{AddNumberRequest, Code, ErrorEnvelope, SuccessEnvelope};
 use serde::Serialize;
 use serde_json::Value;
@@ -78,7 +80,8 @@ fn tolerant_reader_keeps_unknown_fields_and_codes() {
     assert_eq!(envelope.detail().extra["hint"], "h");
     same_json(&envelope.to_json(), body);
 
-    let success = r#"{"code":"I102","data":[{"id":7,"website":"https://one.example","new_field":[1]}]}"#;
+    let success =
+        r#"{"code":"I102","data":[{"id":7,"website":"https://one.example","new_field":[1]}]}"#;
     let envelope: SuccessEnvelope = serde_json::from_str(success).unwrap();
     let record = envelope.record().unwrap();
     assert_eq!(record.id, 7);

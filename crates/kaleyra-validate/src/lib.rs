@@ -55,7 +55,10 @@ pub fn validate(request: &AddNumberRequest) -> Result<ValidatedRequest, Rejectio
 
 /// Validates `request`: every field is checked, and every problem is reported (at most one per
 /// field: the first rule that field fails), in the vendor's field order.
-pub fn validate_with(request: &AddNumberRequest, rules: &Rules) -> Result<ValidatedRequest, Rejection> {
+pub fn validate_with(
+    request: &AddNumberRequest,
+    rules: &Rules,
+) -> Result<ValidatedRequest, Rejection> {
     let mut problems = Vec::new();
     let mut valid = ValidatedRequest::default();
 
@@ -100,7 +103,8 @@ fn check_field(
         Field::Address => valid.address = Some(value.to_owned()),
         Field::BusinessDescription => valid.business_description = Some(value.to_owned()),
         Field::BusinessCategory => {
-            valid.business_category = Some(Category::parse(value).ok_or(ProblemKind::InvalidCategory)?);
+            valid.business_category =
+                Some(Category::parse(value).ok_or(ProblemKind::InvalidCategory)?);
         }
         Field::ContactEmail => {
             if rules.check_formats && !format::is_email(value) {

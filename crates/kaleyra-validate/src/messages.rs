@@ -11,18 +11,39 @@ pub const CATEGORY_INVALID: &str = "business_catregory value is invalid. Valid v
 pub const DISPLAY_IMAGE_EMPTY: &str = "display_image cannot be empty";
 
 /// Assumption: `wa_number` is not a valid number written in E.164.
-pub const WA_NUMBER_INVALID: &str = "wa_number is invalid. It must be a valid phone number in E164 format, e.g. +13236550017.";
+pub const WA_NUMBER_INVALID: &str =
+    "wa_number is invalid. It must be a valid phone number in E164 format, e.g. +13236550017.";
 /// Assumption: `contact_email` is not an e-mail address.
-pub const CONTACT_EMAIL_INVALID: &str = "contact_email is invalid. It must be a valid email address.";
+pub const CONTACT_EMAIL_INVALID: &str =
+    "contact_email is invalid. It must be a valid email address.";
+
+/// Every message template by its id in `spec/kaleyra.toml`, for checking the two agree.
+#[doc(hidden)]
+pub fn messages_for_spec() -> [(&'static str, &'static str); 8] {
+    [
+        ("display_name_required", DISPLAY_NAME_REQUIRED),
+        ("wa_number_required", WA_NUMBER_REQUIRED),
+        ("category_invalid_prefix", CATEGORY_INVALID_PREFIX),
+        ("display_image_empty", DISPLAY_IMAGE_EMPTY),
+        ("wa_number_invalid", WA_NUMBER_INVALID),
+        ("contact_email_invalid", CONTACT_EMAIL_INVALID),
+        ("url_invalid", URL_INVALID_TEMPLATE),
+        ("too_long", TOO_LONG_TEMPLATE),
+    ]
+}
+
+const CATEGORY_INVALID_PREFIX: &str = "business_catregory value is invalid. Valid values are: ";
+const URL_INVALID_TEMPLATE: &str = "{field} is invalid. It must be a valid http or https URL.";
+const TOO_LONG_TEMPLATE: &str = "{field} cannot be longer than {max} characters.";
 
 /// Assumption: a URL field is not an absolute `http` or `https` URL.
 pub fn url_invalid(field: &str) -> String {
-    format!("{field} is invalid. It must be a valid http or https URL.")
+    URL_INVALID_TEMPLATE.replace("{field}", field)
 }
 
 /// Assumption: a value is longer than its limit.
 pub fn too_long(field: &str, max: usize) -> String {
-    format!("{field} cannot be longer than {max} characters.")
+    TOO_LONG_TEMPLATE.replace("{field}", field).replace("{max}", &max.to_string())
 }
 
 #[cfg(test)]
@@ -32,7 +53,7 @@ mod tests {
     #[test]
     fn category_message_lists_the_17_values_in_order() {
         let names: Vec<_> = Category::ALL.iter().map(|c| c.as_str()).collect();
-        let expected = format!("business_catregory value is invalid. Valid values are: {}", names.join(","));
+        let expected = format!("{}{}", super::CATEGORY_INVALID_PREFIX, names.join(","));
         assert_eq!(super::CATEGORY_INVALID, expected);
     }
 }

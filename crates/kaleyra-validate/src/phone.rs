@@ -35,9 +35,7 @@ mod tests {
     use super::*;
 
     fn iso(value: &str) -> Option<String> {
-        parse_e164(value)
-            .and_then(|n| n.iso_code)
-            .map(|c| String::from_utf8_lossy(&c).into_owned())
+        parse_e164(value).and_then(|n| n.iso_code).map(|c| String::from_utf8_lossy(&c).into_owned())
     }
 
     #[test]

@@ -58,7 +58,9 @@ impl Problem {
     pub fn message(&self) -> Cow<'static, str> {
         let field = self.field.as_str();
         match self.kind {
-            ProblemKind::Missing if self.field == Field::WaNumber => messages::WA_NUMBER_REQUIRED.into(),
+            ProblemKind::Missing if self.field == Field::WaNumber => {
+                messages::WA_NUMBER_REQUIRED.into()
+            }
             ProblemKind::Missing if self.field == Field::DisplayName => {
                 messages::DISPLAY_NAME_REQUIRED.into()
             }

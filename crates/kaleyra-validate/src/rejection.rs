@@ -3,7 +3,7 @@
 use std::fmt;
 
 use kaleyra_model::{
-    BareErrorEnvelope, Code, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, FAILED_MESSAGE,
+    BareErrorEnvelope, Code, ErrorDetail, ErrorEnvelope, FAILED_MESSAGE, FullErrorEnvelope,
     VALIDATION_ERROR,
 };
 

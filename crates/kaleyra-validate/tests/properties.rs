@@ -1,5 +1,7 @@
 //! Property tests of the rules.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use kaleyra_model::{AddNumberRequest, Category, ErrorEnvelope, Field};
 use kaleyra_validate::{CATEGORY_INVALID, ProblemKind, validate};
 use proptest::prelude::*;
@@ -14,7 +16,10 @@ fn example_numbers() -> Vec<(String, String)> {
     for metadata in phonenumber::metadata::DATABASE.iter() {
         let descriptors = [metadata.descriptors().mobile(), metadata.descriptors().fixed_line()];
         for example in descriptors.into_iter().flatten().filter_map(|d| d.example()) {
-            numbers.push((metadata.id().to_owned(), format!("+{}{}", metadata.country_code(), example)));
+            numbers.push((
+                metadata.id().to_owned(),
+                format!("+{}{}", metadata.country_code(), example),
+            ));
         }
     }
     numbers

@@ -1,6 +1,8 @@
 //! Each rejection the vendor's page shows, produced by validation, byte-for-byte; and a snapshot
 //! of every envelope our own rules produce.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use kaleyra_model::{AddNumberRequest, ErrorEnvelope, Field};
 use kaleyra_validate::{ProblemKind, Rules, validate, validate_with};
 use serde::Serialize;
@@ -46,7 +48,9 @@ fn sample() -> AddNumberRequest {
 
 #[test]
 fn missing_mandatory_fields_give_the_seed_envelope() {
-    for body in ["{}", r#"{"display_name":"","wa_number":""}"#, r#"{"display_name":"  ","wa_number":"\t"}"#] {
+    for body in
+        ["{}", r#"{"display_name":"","wa_number":""}"#, r#"{"display_name":"  ","wa_number":"\t"}"#]
+    {
         let rejection = reject(body);
         assert_eq!(seed_pretty(&rejection.envelope()), MISSING_MANDATORY, "{body}");
         // The bytes on the wire are the page's JSON, compact, keys in the page's order.
@@ -70,7 +74,10 @@ fn empty_display_image_gives_the_bare_seed_envelope() {
     let rejection = validate(&request).unwrap_err();
     assert_eq!(seed_pretty(&rejection.envelope()), EMPTY_DISPLAY_IMAGE);
     assert_eq!(rejection.to_json(), minified(EMPTY_DISPLAY_IMAGE));
-    assert!(matches!(ErrorEnvelope::from_slice(rejection.to_json().as_bytes()), Ok(ErrorEnvelope::Bare(_))));
+    assert!(matches!(
+        ErrorEnvelope::from_slice(rejection.to_json().as_bytes()),
+        Ok(ErrorEnvelope::Bare(_))
+    ));
 }
 
 #[test]
@@ -163,9 +170,11 @@ fn seed_only_rules_skip_formats_and_lengths_but_not_the_seed() {
 
 #[test]
 fn unknown_keys_are_not_sent() {
-    let request: AddNumberRequest = serde_json::from_str(
-        r#"{"display_name":"xyz","wa_number":"+13236550017","about":"hi"}"#,
-    )
-    .unwrap();
-    assert_eq!(validate(&request).unwrap().to_json(), r#"{"display_name":"xyz","wa_number":"+13236550017"}"#);
+    let request: AddNumberRequest =
+        serde_json::from_str(r#"{"display_name":"xyz","wa_number":"+13236550017","about":"hi"}"#)
+            .unwrap();
+    assert_eq!(
+        validate(&request).unwrap().to_json(),
+        r#"{"display_name":"xyz","wa_number":"+13236550017"}"#
+    );
 }

@@ -1,0 +1,64 @@
+//! Reading a request body from a file or stdin, with errors that name the file, line, column
+//! and field.
+
+use std::io::Read;
+use std::path::Path;
+
+use kaleyra_model::AddNumberRequest;
+
+use crate::error::CliError;
+
+/// A request body and the name to use for it in messages.
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads `path`, or stdin when it is `None` or `-`.
+pub fn read(path: Option<&Path>) -> Result<Source, CliError> {
+    match path {
+        None => read_stdin(),
+        Some(path) if path == Path::new("-") => read_stdin(),
+        Some(path) => {
+            let name = path.display().to_string();
+            let bytes = std::fs::read(path)
+                .map_err(|source| CliError::Read { name: name.clone(), source })?;
+            let text = String::from_utf8(bytes).map_err(|e| CliError::Read {
+                name: name.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+            })?;
+            Ok(Source { name, text })
+        }
+    }
+}
+
+fn read_stdin() -> Result<Source, CliError> {
+    let name = "<stdin>".to_owned();
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|source| CliError::Read { name: name.clone(), source })?;
+    Ok(Source { name, text })
+}
+
+/// Parses the body as one request.
+pub fn parse_request(source: &Source) -> Result<AddNumberRequest, CliError> {
+    let mut deserializer = serde_json::Deserializer::from_str(&source.text);
+    let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        malformed(&source.name, &path, error.into_inner())
+    })?;
+    deserializer.end().map_err(|error| malformed(&source.name, "", error))?;
+    Ok(request)
+}
+
+fn malformed(name: &str, path: &str, error: serde_json::Error) -> CliError {
+    let (line, column) = (error.line(), error.column());
+    let text = error.to_string();
+    let message = text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text);
+    let message = match path {
+        "" | "." | "?" => message.to_owned(),
+        path => format!("{path}: {message}"),
+    };
+    CliError::Malformed { name: name.to_owned(), line, column, message }
+}

@@ -1,0 +1,38 @@
+//! Runs the `kaleyra` binary with a cleared environment and renders what it did as one text
+//! (exit code, stdout, stderr) for snapshots.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+pub fn example(name: &str) -> String {
+    workspace_root().join("spec/examples").join(name).display().to_string()
+}
+
+pub fn kaleyra() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("kaleyra").unwrap();
+    command.env_clear().env("NO_COLOR", "1").current_dir(workspace_root());
+    command
+}
+
+/// Exit code, stdout and stderr, with the workspace path replaced by `[ROOT]`.
+pub fn render(output: &std::process::Output) -> String {
+    let root = workspace_root().display().to_string();
+    let text = format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code().map_or("signal".to_owned(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    text.replace(&root, "[ROOT]")
+}
+
+pub fn run(args: &[&str], stdin: &str) -> String {
+    let output = kaleyra().args(args).write_stdin(stdin).output().unwrap();
+    render(&output)
+}

@@ -1,0 +1,60 @@
+//! `kaleyra validate` and `kaleyra categories`: output and exit codes, pinned.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{example, run};
+use insta::assert_snapshot;
+
+#[test]
+fn valid_sample_request_as_text_and_json() {
+    assert_snapshot!(run(&["validate", &example("sample_request.json")], ""));
+    assert_snapshot!(run(&["validate", "--output", "json", &example("sample_request.json")], ""));
+}
+
+#[test]
+fn normalized_body_from_stdin() {
+    let body = r#"{"display_name":"  xyz ","wa_number":"+13236550017","business_category":"non-PROFIT","address":""}"#;
+    assert_snapshot!(run(&["validate", "-o", "json"], body));
+    assert_snapshot!(run(&["validate", "-"], body));
+}
+
+#[test]
+fn seed_rejections_print_the_api_envelope() {
+    assert_snapshot!("missing_mandatory_json", run(&["validate", "-o", "json"], "{}"));
+    assert_snapshot!("missing_mandatory_text", run(&["validate"], "{}"));
+    let bad_category =
+        r#"{"display_name":"xyz","wa_number":"+13236550017","business_category":"Cars"}"#;
+    assert_snapshot!("invalid_category_json", run(&["validate", "-o", "json"], bad_category));
+    let empty_image = r#"{"display_name":"xyz","wa_number":"+13236550017","display_image":""}"#;
+    assert_snapshot!("empty_image_json", run(&["validate", "-o", "json"], empty_image));
+}
+
+#[test]
+fn every_problem_is_listed_and_unknown_keys_warned() {
+    let body = r#"{"wa_number":"+1 323","display_image":"","contact_email":"x@","buisness_category":"Other"}"#;
+    assert_snapshot!(run(&["validate"], body));
+}
+
+#[test]
+fn unreadable_input_exits_2_naming_file_line_and_column() {
+    assert_snapshot!("no_such_file", run(&["validate", "does-not-exist.json"], ""));
+    assert_snapshot!("wrong_type", run(&["validate"], "{\n  \"display_name\": 5\n}"));
+    assert_snapshot!("truncated", run(&["validate"], "{\n  \"display_name\": \"x\",\n"));
+    assert_snapshot!("not_an_object", run(&["validate"], "[1, 2]"));
+    assert_snapshot!("trailing_garbage", run(&["validate"], "{} {}"));
+    assert_snapshot!("empty_input", run(&["validate"], ""));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_snapshot!(run(&["validate", "--output", "yaml"], "{}"));
+    assert!(run(&["frobnicate"], "").starts_with("exit: 2\n"));
+}
+
+#[test]
+fn categories() {
+    assert_snapshot!("categories_text", run(&["categories"], ""));
+    assert_snapshot!("categories_json", run(&["categories", "-o", "json"], ""));
+}
