@@ -26,12 +26,14 @@
 
 mod category;
 mod code;
+mod credentials;
 mod envelope;
 mod field;
 mod request;
 
 pub use category::{Category, UnknownCategory};
 pub use code::Code;
+pub use credentials::ApiKey;
 pub use envelope::{
     BareErrorEnvelope, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, NumberRecord, SuccessEnvelope,
 };

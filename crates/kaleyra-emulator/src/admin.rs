@@ -1,0 +1,35 @@
+//! `/__emulator/`: inspect what was created, reset, set faults.
+
+use serde::{Deserialize, Serialize};
+
+use kaleyra_model::NumberRecord;
+
+/// `GET /__emulator/numbers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NumbersReport {
+    /// Create requests that reached the handler, whatever became of them.
+    pub received: u64,
+    /// One entry per `wa_number` that came in a valid, authenticated request.
+    pub numbers: Vec<NumberEntry>,
+}
+
+/// One number: how often it was asked for, how often it was created, and the records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberEntry {
+    pub wa_number: String,
+    pub requests: u64,
+    pub creations: u64,
+    pub records: Vec<NumberRecord>,
+}
+
+impl NumbersReport {
+    /// The entry of `wa_number`.
+    pub fn get(&self, wa_number: &str) -> Option<&NumberEntry> {
+        self.numbers.iter().find(|entry| entry.wa_number == wa_number)
+    }
+
+    /// Records created, all numbers together.
+    pub fn creations(&self) -> u64 {
+        self.numbers.iter().map(|entry| entry.creations).sum()
+    }
+}

@@ -1,0 +1,184 @@
+//! Fault injection: what can go wrong, for the whole server (a plan set through the admin
+//! endpoint) or for one request (the `x-emulator-fault` header).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The request header that injects a fault into that request alone, e.g.
+/// `x-emulator-fault: status=503, retry-after=2` or `x-emulator-fault: reset-after, latency=50`.
+pub const FAULT_HEADER: &str = "x-emulator-fault";
+
+/// One thing going wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Fault {
+    /// Answer with this status (500, 502, 503, ...) before processing; `Retry-After` if given.
+    Status {
+        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
+    },
+    /// Answer 429 with `Retry-After` before processing.
+    RateLimit {
+        #[serde(default = "one_second")]
+        retry_after: u64,
+    },
+    /// Close the connection once the request is read, without processing it.
+    ResetBefore,
+    /// Create the record, then close the connection without answering.
+    ResetAfter,
+    /// Create the record, then send half of the answer and close the connection.
+    Truncate,
+    /// Create the record, then answer 200 with a body that is not JSON.
+    Garbage,
+    /// Reset the next connection as soon as it is accepted, before reading a byte (and so, on
+    /// HTTPS, before the TLS handshake completes): the client can tell nothing was sent.
+    ResetOnAccept,
+}
+
+fn one_second() -> u64 {
+    1
+}
+
+/// A fault and how many times it fires (`None`: until the plan is replaced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultRule {
+    #[serde(flatten)]
+    pub fault: Fault,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+}
+
+/// The server-wide faults: a latency added to every create request, and rules tried in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultPlan {
+    #[serde(default)]
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub rules: Vec<FaultRule>,
+}
+
+impl FaultPlan {
+    /// The fault for the next create request, if any; counts it down.
+    pub(crate) fn take_request_fault(&mut self) -> Option<Fault> {
+        self.take(|fault| !matches!(fault, Fault::ResetOnAccept))
+    }
+
+    /// Whether the next connection is to be reset on accept; counts it down.
+    pub(crate) fn take_connection_fault(&mut self) -> bool {
+        self.take(|fault| matches!(fault, Fault::ResetOnAccept)).is_some()
+    }
+
+    fn take(&mut self, wanted: impl Fn(&Fault) -> bool) -> Option<Fault> {
+        let index = self.rules.iter().position(|rule| wanted(&rule.fault))?;
+        let rule = &mut self.rules[index];
+        let fault = rule.fault.clone();
+        match &mut rule.times {
+            Some(1) | Some(0) => {
+                self.rules.remove(index);
+            }
+            Some(times) => *times -= 1,
+            None => {}
+        }
+        Some(fault)
+    }
+}
+
+/// Reads the per-request header: comma-separated items, `name` or `name=value`.
+pub(crate) fn parse_header(value: &str) -> Result<(Option<Fault>, Duration), String> {
+    let mut fault = None;
+    let mut latency = Duration::ZERO;
+    let mut retry_after = None;
+    let set = |new: Fault, fault: &mut Option<Fault>| match fault {
+        Some(_) => Err("only one fault per request".to_owned()),
+        None => {
+            *fault = Some(new);
+            Ok(())
+        }
+    };
+    for item in value.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+        let (name, arg) = match item.split_once('=') {
+            Some((name, arg)) => (name.trim(), Some(arg.trim())),
+            None => (item, None),
+        };
+        let number = |arg: Option<&str>| -> Result<u64, String> {
+            arg.ok_or_else(|| format!("`{name}` needs a value"))?
+                .parse::<u64>()
+                .map_err(|_| format!("`{name}` needs a whole number"))
+        };
+        match name {
+            "latency" => latency = Duration::from_millis(number(arg)?.min(60_000)),
+            "retry-after" => retry_after = Some(number(arg)?),
+            "status" => {
+                let status = number(arg)?;
+                if !(500..=599).contains(&status) {
+                    return Err("status must be a 5xx".to_owned());
+                }
+                set(Fault::Status { status: status as u16, retry_after: None }, &mut fault)?
+            }
+            "rate-limit" => set(Fault::RateLimit { retry_after: 1 }, &mut fault)?,
+            "reset-before" => set(Fault::ResetBefore, &mut fault)?,
+            "reset-after" => set(Fault::ResetAfter, &mut fault)?,
+            "truncate" => set(Fault::Truncate, &mut fault)?,
+            "garbage" => set(Fault::Garbage, &mut fault)?,
+            other => return Err(format!("unknown fault `{other}`")),
+        }
+    }
+    if let Some(seconds) = retry_after {
+        match &mut fault {
+            Some(Fault::Status { retry_after, .. }) => *retry_after = Some(seconds),
+            Some(Fault::RateLimit { retry_after }) => *retry_after = seconds,
+            _ => return Err("retry-after goes with status or rate-limit".to_owned()),
+        }
+    }
+    Ok((fault, latency))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_items() {
+        assert_eq!(parse_header("").unwrap(), (None, Duration::ZERO));
+        assert_eq!(
+            parse_header("status=503, retry-after=2").unwrap(),
+            (Some(Fault::Status { status: 503, retry_after: Some(2) }), Duration::ZERO)
+        );
+        assert_eq!(
+            parse_header("reset-after,latency=50").unwrap(),
+            (Some(Fault::ResetAfter), Duration::from_millis(50))
+        );
+        assert_eq!(
+            parse_header("rate-limit;").unwrap_err(),
+            "unknown fault `rate-limit;`".to_owned()
+        );
+        for bad in
+            ["status=404", "status", "latency=x", "truncate,garbage", "retry-after=1", "nope"]
+        {
+            assert!(parse_header(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plans_count_down_and_keep_connection_faults_apart() {
+        let mut plan: FaultPlan = serde_json::from_str(
+            r#"{"rules":[{"kind":"reset-on-accept","times":1},{"kind":"status","status":500,"times":2},{"kind":"garbage"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            plan.take_request_fault(),
+            Some(Fault::Status { status: 500, retry_after: None })
+        );
+        assert!(plan.take_connection_fault());
+        assert!(!plan.take_connection_fault());
+        assert_eq!(
+            plan.take_request_fault(),
+            Some(Fault::Status { status: 500, retry_after: None })
+        );
+        assert_eq!(plan.take_request_fault(), Some(Fault::Garbage));
+        assert_eq!(plan.take_request_fault(), Some(Fault::Garbage));
+        assert_eq!(plan.rules.len(), 1);
+    }
+}

@@ -1,0 +1,248 @@
+//! The listener: accepting connections (plain or TLS), limits, graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+
+use crate::service::{self, Shared};
+use crate::{EmulatorConfig, FaultPlan, NumbersReport};
+
+/// How long in-flight requests may take to finish once shutdown starts.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// An emulator, configured but not yet listening.
+pub struct Emulator {
+    config: EmulatorConfig,
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut debug = f.debug_struct("Emulator");
+        debug.field("config", &self.config);
+        #[cfg(feature = "tls")]
+        debug.field("tls", &self.tls.is_some());
+        debug.finish()
+    }
+}
+
+impl Emulator {
+    pub fn new(config: EmulatorConfig) -> Self {
+        Emulator {
+            config,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// Serve HTTPS (HTTP/1.1 and HTTP/2 by ALPN) with this certificate instead of plain HTTP.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, identity: TlsIdentity) -> Result<Self, TlsError> {
+        self.tls = Some(identity.acceptor()?);
+        Ok(self)
+    }
+
+    /// Binds `addr` (port 0 picks a free port) and serves in the background on the current
+    /// tokio runtime until [`RunningEmulator::shutdown`] or until the handle is dropped.
+    pub async fn bind(self, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        #[cfg(feature = "tls")]
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        #[cfg(not(feature = "tls"))]
+        let scheme = "http";
+        let shared = Arc::new(Shared::new(self.config));
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(serve(
+            listener,
+            shared.clone(),
+            #[cfg(feature = "tls")]
+            self.tls,
+            stopped,
+        ));
+        Ok(RunningEmulator { local_addr, scheme, shared, stop, task: Some(task) })
+    }
+}
+
+/// A listening emulator. Dropping it stops the listener.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    local_addr: SocketAddr,
+    scheme: &'static str,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningEmulator {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://HOST:PORT` (or `https://`), the base URL to give a client.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme, self.local_addr)
+    }
+
+    /// What was created, as `GET /__emulator/numbers` shows it.
+    pub fn numbers(&self) -> NumbersReport {
+        self.shared.store().report()
+    }
+
+    /// Replaces the server-wide fault plan, as `PUT /__emulator/faults` does.
+    pub fn set_faults(&self, plan: FaultPlan) {
+        *self.shared.faults() = plan;
+    }
+
+    /// Forgets every record and fault, as `POST /__emulator/reset` does.
+    pub fn reset(&self) {
+        self.shared.store().reset();
+        *self.shared.faults() = FaultPlan::default();
+    }
+
+    /// Stops accepting, lets in-flight requests finish (for a few seconds at most), and returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    #[cfg(feature = "tls")] tls: Option<tokio_rustls::TlsAcceptor>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let config = &shared.config;
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .max_headers(config.max_headers)
+        .max_buf_size(64 * 1024);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(256)
+        .max_header_list_size(64 * 1024)
+        .keep_alive_interval(Some(Duration::from_secs(30)));
+    let builder = Arc::new(builder);
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
+
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_closed) => break,
+            },
+            _ = stopped.changed() => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                // Out of file descriptors and the like: wait instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => break,
+        };
+        if shared.faults().take_connection_fault() {
+            reset(stream);
+            continue;
+        }
+        let _ = stream.set_nodelay(true);
+        let watcher = graceful.watcher();
+        #[cfg(feature = "tls")]
+        let handshake_timeout = shared.config.header_read_timeout;
+        let shared = shared.clone();
+        let builder = builder.clone();
+        #[cfg(feature = "tls")]
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let service = service_fn(move |request| service::handle(shared.clone(), request));
+            #[cfg(feature = "tls")]
+            if let Some(acceptor) = tls {
+                // The handshake gets the same time as a request head.
+                let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
+                if let Ok(Ok(stream)) = handshake.await {
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection.into_owned()).await;
+                }
+                return;
+            }
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let _ = watcher.watch(connection.into_owned()).await;
+        });
+    }
+
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+}
+
+/// Closes with RST (zero linger) rather than FIN, as a crashed or overloaded proxy would.
+fn reset(stream: TcpStream) {
+    let _ = stream.set_zero_linger();
+    drop(stream);
+}
+
+/// A certificate chain and private key (DER) for serving HTTPS.
+#[cfg(feature = "tls")]
+#[derive(Clone)]
+pub struct TlsIdentity {
+    pub cert_chain: Vec<Vec<u8>>,
+    pub private_key_pkcs8: Vec<u8>,
+}
+
+#[cfg(feature = "tls")]
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("cert_chain", &self.cert_chain.len())
+            .field("private_key_pkcs8", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// The certificate or key cannot be used.
+#[cfg(feature = "tls")]
+#[derive(Debug, thiserror::Error)]
+#[error("cannot serve TLS with this certificate: {0}")]
+pub struct TlsError(#[from] tokio_rustls::rustls::Error);
+
+#[cfg(feature = "tls")]
+impl TlsIdentity {
+    fn acceptor(self) -> Result<tokio_rustls::TlsAcceptor, TlsError> {
+        use tokio_rustls::rustls::{self, pki_types};
+        let certs = self.cert_chain.into_iter().map(pki_types::CertificateDer::from).collect();
+        let key = pki_types::PrivatePkcs8KeyDer::from(self.private_key_pkcs8).into();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+    }
+}

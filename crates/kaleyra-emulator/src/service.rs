@@ -1,0 +1,337 @@
+//! Request handling: the create route, the admin routes, faults, authentication, limits.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use kaleyra_model::{AddNumberRequest, CREATED_MESSAGE, Code, SuccessEnvelope};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::body::{ResponseBody, Truncated, full};
+use crate::envelopes::{self, Failure};
+use crate::faults::{self, Fault, FaultPlan};
+use crate::store::Store;
+use crate::{EmulatorConfig, FAULT_HEADER, record};
+
+/// State shared by every connection of one emulator.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) faults: Mutex<FaultPlan>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: EmulatorConfig) -> Self {
+        Shared { config, store: Mutex::default(), faults: Mutex::default() }
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic cannot happen while the lock is held; if one did, the data is still whole.
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultPlan> {
+        self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Returned to hyper to make it drop the connection without an answer.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by fault injection")]
+pub(crate) struct Abort;
+
+const ADMIN_PREFIX: &str = "/__emulator/";
+/// Largest admin request body (a fault plan).
+const ADMIN_BODY_LIMIT: usize = 64 * 1024;
+
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<ResponseBody>, Abort> {
+    let path = request.uri().path().to_owned();
+    if let Some(route) = path.strip_prefix(ADMIN_PREFIX) {
+        return Ok(admin(&shared, route, request).await);
+    }
+    match create_route_sid(&path) {
+        Some(sid) if request.method() == Method::POST => create(&shared, sid, request).await,
+        Some(_) => Ok(failure_response(envelopes::method_not_allowed())),
+        None => Ok(failure_response(envelopes::not_found())),
+    }
+}
+
+/// `/v1/{SID}/whatsapp/number` → the SID. The vendor's prose writes `Whatsapp`, its curl
+/// `whatsapp`: the fixed segments match ignoring case.
+fn create_route_sid(path: &str) -> Option<&str> {
+    let mut segments = path.strip_prefix('/')?.split('/');
+    let (v1, sid, whatsapp, number) =
+        (segments.next()?, segments.next()?, segments.next()?, segments.next()?);
+    let fixed = v1 == "v1"
+        && whatsapp.eq_ignore_ascii_case("whatsapp")
+        && number.eq_ignore_ascii_case("number");
+    (fixed && !sid.is_empty() && segments.next().is_none()).then_some(sid)
+}
+
+async fn create(
+    shared: &Shared,
+    sid: &str,
+    request: Request<Incoming>,
+) -> Result<Response<ResponseBody>, Abort> {
+    shared.store().count_received();
+
+    let (header_fault, header_latency) = match request.headers().get(FAULT_HEADER) {
+        None => (None, Duration::ZERO),
+        Some(value) => {
+            match value.to_str().map_err(|e| e.to_string()).and_then(faults::parse_header) {
+                Ok(parsed) => parsed,
+                Err(detail) => return Ok(failure_response(envelopes::bad_fault_header(&detail))),
+            }
+        }
+    };
+    let (fault, plan_latency) = {
+        let mut plan = shared.faults();
+        let fault = header_fault.or_else(|| plan.take_request_fault());
+        (fault, Duration::from_millis(plan.latency_ms))
+    };
+    let latency = header_latency + plan_latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+
+    // Faults that strike before the request is processed.
+    match &fault {
+        Some(Fault::ResetBefore) => return Err(Abort),
+        Some(Fault::Status { status, retry_after }) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return Ok(failure_response(envelopes::server_error(status, *retry_after)));
+        }
+        Some(Fault::RateLimit { retry_after }) => {
+            return Ok(failure_response(envelopes::rate_limited(*retry_after)));
+        }
+        _ => {}
+    }
+
+    let response = process(shared, sid, request).await;
+
+    // Faults that strike after it was processed (a record may now exist).
+    match fault {
+        Some(Fault::ResetAfter) => Err(Abort),
+        Some(Fault::Truncate) => {
+            let (parts, body) = response.into_parts();
+            let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+            let mut response = Response::from_parts(parts, Truncated::new(bytes.clone()));
+            response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+            Ok(response)
+        }
+        Some(Fault::Garbage) => {
+            let mut response = Response::new(full("<html><body>502 Bad Gateway</body></html>"));
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            Ok(response)
+        }
+        _ => Ok(response),
+    }
+}
+
+/// Authentication, body, validation, duplicates, creation: the API's own behaviour.
+async fn process(shared: &Shared, sid: &str, request: Request<Incoming>) -> Response<ResponseBody> {
+    let config = &shared.config;
+    let key = request.headers().get("api-key").map(HeaderValue::as_bytes).unwrap_or_default();
+    if !bool::from(credentials_match(config, sid, key)) {
+        return failure_response(envelopes::unauthorized());
+    }
+    if config.require_json_content_type && !is_json(request.headers().get(CONTENT_TYPE)) {
+        return failure_response(envelopes::unsupported_media_type());
+    }
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > config.max_body_bytes as u64) {
+        return failure_response(envelopes::body_too_large(config.max_body_bytes));
+    }
+    let body = match read_body(request.into_body(), config.max_body_bytes, config.body_read_timeout)
+        .await
+    {
+        Ok(body) => body,
+        Err(failure) => return failure_response(failure),
+    };
+    let parsed = parse_request(&body);
+    let request = match parsed {
+        Ok(request) => request,
+        Err(failure) => return failure_response(failure),
+    };
+    let valid = match kaleyra_validate::validate_with(&request, &config.rules) {
+        Ok(valid) => valid,
+        Err(rejection) => {
+            return json_response(StatusCode::BAD_REQUEST, rejection.to_json(), None);
+        }
+    };
+
+    let record = {
+        let mut store = shared.store();
+        let exists = store.count_request(valid.wa_number());
+        if exists && config.reject_duplicates {
+            drop(store);
+            return failure_response(envelopes::duplicate());
+        }
+        store.create(valid.wa_number(), |id, not_first| {
+            record::build(&valid, id, not_first, &config.company_id, sid, now())
+        })
+    };
+    let envelope = SuccessEnvelope {
+        code: Code::I102,
+        message: CREATED_MESSAGE.to_owned(),
+        data: vec![record],
+        error: Default::default(),
+        extra: Default::default(),
+    };
+    json_response(StatusCode::OK, serde_json::to_string(&envelope).unwrap_or_default(), None)
+}
+
+/// Compares in time that depends only on the configured SID's and key's lengths.
+fn credentials_match(config: &EmulatorConfig, sid: &str, key: &[u8]) -> Choice {
+    ct_eq(sid.as_bytes(), config.sid.as_bytes())
+        & ct_eq(key, config.api_key.expose_secret().as_bytes())
+}
+
+fn ct_eq(given: &[u8], expected: &[u8]) -> Choice {
+    let mut equal = (given.len() as u64).ct_eq(&(expected.len() as u64));
+    for (index, byte) in expected.iter().enumerate() {
+        equal &= given.get(index).copied().unwrap_or(0).ct_eq(byte);
+    }
+    equal
+}
+
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    content_type.and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        let essence = v.split(';').next().unwrap_or_default().trim();
+        essence.eq_ignore_ascii_case("application/json")
+    })
+}
+
+async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> Result<Bytes, Failure> {
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Err(_elapsed) => Err(envelopes::body_timeout()),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(envelopes::body_too_large(limit))
+        }
+        Ok(Err(error)) => Err(envelopes::malformed_body("body", &error.to_string())),
+    }
+}
+
+fn parse_request(body: &[u8]) -> Result<AddNumberRequest, Failure> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let request: AddNumberRequest =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let parameter = if matches!(path.as_str(), "" | "." | "?") { "body" } else { &path };
+            envelopes::malformed_body(parameter, &error.into_inner().to_string())
+        })?;
+    deserializer.end().map_err(|error| envelopes::malformed_body("body", &error.to_string()))?;
+    Ok(request)
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+async fn admin(shared: &Shared, route: &str, request: Request<Incoming>) -> Response<ResponseBody> {
+    let method = request.method().clone();
+    match (route, method) {
+        ("numbers", Method::GET) => {
+            let report = shared.store().report();
+            json_response(StatusCode::OK, serde_json::to_string(&report).unwrap_or_default(), None)
+        }
+        ("reset", Method::POST) => {
+            shared.store().reset();
+            *shared.faults() = FaultPlan::default();
+            json_response(StatusCode::OK, r#"{"reset":true}"#.to_owned(), None)
+        }
+        ("faults", Method::GET) => {
+            let plan = shared.faults().clone();
+            json_response(StatusCode::OK, serde_json::to_string(&plan).unwrap_or_default(), None)
+        }
+        ("faults", Method::PUT) => {
+            let body = match read_body(
+                request.into_body(),
+                ADMIN_BODY_LIMIT,
+                shared.config.body_read_timeout,
+            )
+            .await
+            {
+                Ok(body) => body,
+                Err(failure) => return failure_response(failure),
+            };
+            match serde_json::from_slice::<FaultPlan>(&body) {
+                Ok(plan) => {
+                    let json = serde_json::to_string(&plan).unwrap_or_default();
+                    *shared.faults() = plan;
+                    json_response(StatusCode::OK, json, None)
+                }
+                Err(error) => {
+                    failure_response(envelopes::malformed_body("faults", &error.to_string()))
+                }
+            }
+        }
+        ("health", Method::GET) => {
+            json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned(), None)
+        }
+        ("numbers" | "reset" | "faults" | "health", _) => {
+            failure_response(envelopes::method_not_allowed())
+        }
+        _ => failure_response(envelopes::not_found()),
+    }
+}
+
+fn failure_response(failure: Failure) -> Response<ResponseBody> {
+    json_response(failure.status, failure.envelope.to_json(), failure.retry_after)
+}
+
+fn json_response(
+    status: StatusCode,
+    body: String,
+    retry_after: Option<u64>,
+) -> Response<ResponseBody> {
+    let mut response = Response::new(full(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(seconds) = retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_route() {
+        assert_eq!(create_route_sid("/v1/HX071US/whatsapp/number"), Some("HX071US"));
+        assert_eq!(create_route_sid("/v1/HX071US/Whatsapp/number"), Some("HX071US"));
+        for path in [
+            "/v1//whatsapp/number",
+            "/v2/a/whatsapp/number",
+            "/v1/a/whatsapp/number/",
+            "/v1/a/whatsapp",
+            "/",
+        ] {
+            assert_eq!(create_route_sid(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn constant_time_comparison_is_exact() {
+        assert!(bool::from(ct_eq(b"abc", b"abc")));
+        for given in [&b"abd"[..], b"ab", b"abcd", b"", b"ABC"] {
+            assert!(!bool::from(ct_eq(given, b"abc")));
+        }
+    }
+}

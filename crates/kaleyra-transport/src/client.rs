@@ -1,0 +1,227 @@
+//! The client: one call, its attempts, and what each attempt's failure means.
+
+use std::error::Error as _;
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::{HeaderMap, Method, Request, Uri};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_util::client::legacy::Client as Pool;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use kaleyra_model::{ApiKey, NumberRecord, SuccessEnvelope};
+use kaleyra_validate::ValidatedRequest;
+
+use crate::RetryPolicy;
+use crate::config::{ClientBuilder, ConfigError};
+use crate::connector::{self, Deadline, Https};
+use crate::error::{BoxError, Error, UnknownReason};
+use crate::prepared::PreparedRequest;
+use crate::response::{self, Verdict};
+
+/// A client for one account (SID and key) at one base URL. Cheap to clone: clones share the
+/// connection pool.
+#[derive(Clone)]
+pub struct Client {
+    pool: Pool<Deadline<Https>, Full<Bytes>>,
+    endpoint: Uri,
+    api_key: ApiKey,
+    headers: HeaderMap,
+    retry: RetryPolicy,
+    request_timeout: Duration,
+    max_response_bytes: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint)
+            .field("api_key", &self.api_key)
+            .field("retry", &self.retry)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A number the API created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// The HTTP status (200).
+    pub status: u16,
+    /// The success envelope as received.
+    pub envelope: SuccessEnvelope,
+    /// Attempts the call took, the successful one included.
+    pub attempts: u32,
+}
+
+impl Created {
+    /// The created record.
+    pub fn record(&self) -> Option<&NumberRecord> {
+        self.envelope.record()
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Answered(Verdict),
+    /// Provably never sent.
+    NotSent(String, BoxError),
+}
+
+impl Client {
+    /// Starts building a client for this account; see [`ClientBuilder`].
+    pub fn builder(sid: impl Into<String>, api_key: ApiKey) -> ClientBuilder {
+        ClientBuilder::new(sid, api_key)
+    }
+
+    pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Client, ConfigError> {
+        let endpoint = builder.endpoint()?;
+        let https =
+            connector::https(&builder.tls_roots, &builder.extra_roots, builder.connect_timeout)?;
+        let connector = Deadline { inner: https, timeout: builder.connect_timeout };
+        let pool = Pool::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(builder.pool_idle_timeout)
+            .retry_canceled_requests(true)
+            .build(connector);
+        let mut key = HeaderValue::from_str(builder.api_key.expose_secret())
+            .map_err(|_| ConfigError::InvalidApiKey)?;
+        key.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert("api-key", key);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(crate::USER_AGENT));
+        Ok(Client {
+            pool,
+            endpoint,
+            api_key: builder.api_key,
+            headers,
+            retry: builder.retry,
+            request_timeout: builder.request_timeout,
+            max_response_bytes: builder.max_response_bytes,
+        })
+    }
+
+    /// The URL requests go to.
+    pub fn endpoint(&self) -> &Uri {
+        &self.endpoint
+    }
+
+    /// The exact request [`Client::add_number`] would send, for a dry run.
+    pub fn prepare(&self, request: &ValidatedRequest) -> PreparedRequest {
+        PreparedRequest {
+            method: Method::POST,
+            uri: self.endpoint.clone(),
+            headers: self.headers.clone(),
+            body: request.to_json(),
+            masked_key: self.api_key.masked(),
+        }
+    }
+
+    /// Adds one WhatsApp number. Retries only what is safe to retry (see the crate docs).
+    pub async fn add_number(&self, request: &ValidatedRequest) -> Result<Created, Error> {
+        let body = Bytes::from(request.to_json());
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let last = attempts >= self.retry.max_attempts.max(1);
+            let wait = match self.attempt(body.clone()).await {
+                Attempt::Answered(Verdict::Created(envelope)) => {
+                    return Ok(Created { status: 200, envelope, attempts });
+                }
+                Attempt::Answered(Verdict::Failed(error)) => return Err(error),
+                Attempt::Answered(Verdict::Retry { wait, error }) => {
+                    let wait = match wait {
+                        Some(asked) => match self.retry.honour(asked) {
+                            Some(wait) => wait,
+                            None => return Err(error),
+                        },
+                        None => self.retry.backoff(attempts),
+                    };
+                    if last {
+                        return Err(error);
+                    }
+                    wait
+                }
+                Attempt::NotSent(message, source) => {
+                    if last {
+                        return Err(Error::NotSent { attempts, message, source: Some(source) });
+                    }
+                    self.retry.backoff(attempts)
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, body: Bytes) -> Attempt {
+        let mut request = Request::new(Full::new(body));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = self.endpoint.clone();
+        *request.headers_mut() = self.headers.clone();
+        let exchange = async {
+            let response = match self.pool.request(request).await {
+                Ok(response) => response,
+                Err(error) => return send_failure(error),
+            };
+            let (parts, body) = response.into_parts();
+            let status = parts.status.as_u16();
+            match Limited::new(body, self.max_response_bytes).collect().await {
+                Ok(collected) => Attempt::Answered(response::classify(
+                    parts.status,
+                    &parts.headers,
+                    &collected.to_bytes(),
+                )),
+                Err(error) if error.is::<LengthLimitError>() => {
+                    Attempt::Answered(Verdict::Failed(Error::ResponseTooLarge {
+                        status,
+                        limit: self.max_response_bytes,
+                    }))
+                }
+                Err(error) => Attempt::Answered(Verdict::Failed(Error::UnknownOutcome {
+                    reason: UnknownReason::BodyIncomplete { status, detail: chain(&*error) },
+                })),
+            }
+        };
+        match tokio::time::timeout(self.request_timeout, exchange).await {
+            Ok(attempt) => attempt,
+            Err(_elapsed) => Attempt::Answered(Verdict::Failed(Error::UnknownOutcome {
+                reason: UnknownReason::Timeout(self.request_timeout),
+            })),
+        }
+    }
+}
+
+/// A request that failed before an answer: not sent only when the connector failed or hyper
+/// handed the request back unsent; anything else may have reached the server.
+fn send_failure(error: hyper_util::client::legacy::Error) -> Attempt {
+    let canceled = error
+        .source()
+        .and_then(|source| source.downcast_ref::<hyper::Error>())
+        .is_some_and(hyper::Error::is_canceled);
+    let detail = chain(&error);
+    if error.is_connect() || canceled {
+        Attempt::NotSent(detail, Box::new(error))
+    } else {
+        Attempt::Answered(Verdict::Failed(Error::UnknownOutcome {
+            reason: UnknownReason::ConnectionLost(detail),
+        }))
+    }
+}
+
+/// An error and its causes, `: `-joined, without repeats.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,122 @@
+//! What can go wrong with one add-number call, each case distinct so a caller can act on it.
+
+use std::fmt;
+use std::time::Duration;
+
+use kaleyra_model::ErrorEnvelope;
+
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A failed call. [`Error::may_have_been_created`] tells the cases where the number may exist
+/// now from those where it certainly does not.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with an error envelope (400 validation, 409 duplicate, ...).
+    #[error("rejected by the API (HTTP {status}): {}", envelope_text(.envelope))]
+    Rejected { status: u16, envelope: ErrorEnvelope },
+    /// 401 or 403: the key does not belong to the SID, is deactivated, or the IP is not allowed.
+    #[error("authentication failed (HTTP {status}): check the SID and the API key")]
+    Authentication { status: u16, envelope: Option<ErrorEnvelope> },
+    /// 429, and retrying did not help (or the wait asked for was too long).
+    #[error("rate limited (HTTP 429){}", after(.retry_after))]
+    RateLimited { retry_after: Option<Duration> },
+    /// 503 with `Retry-After`, and retrying did not help.
+    #[error("service unavailable (HTTP 503){}", after(.retry_after))]
+    Unavailable { retry_after: Option<Duration> },
+    /// The request never left: connection refused, DNS, TLS handshake, connect timeout.
+    #[error("request not sent after {attempts} attempt(s): {message}")]
+    NotSent {
+        attempts: u32,
+        message: String,
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The request may have reached the server and been processed; nobody can tell.
+    #[error("outcome unknown, the number may or may not have been created: {reason}")]
+    UnknownOutcome { reason: UnknownReason },
+    /// An answer that is not an envelope this client understands.
+    #[error("undecodable response (HTTP {status}): {detail}; body starts with {snippet:?}")]
+    Undecodable { status: u16, detail: String, snippet: String },
+    /// An answer larger than the configured limit.
+    #[error("response (HTTP {status}) larger than {limit} bytes")]
+    ResponseTooLarge { status: u16, limit: usize },
+}
+
+/// Why an outcome is unknown.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum UnknownReason {
+    /// No (complete) answer within the request timeout.
+    Timeout(Duration),
+    /// The connection broke after the request was written.
+    ConnectionLost(String),
+    /// The answer's head arrived but its body broke off.
+    BodyIncomplete { status: u16, detail: String },
+    /// A 5xx the server did not ask us to retry: the server may have failed after creating.
+    ServerError { status: u16, envelope: Option<ErrorEnvelope> },
+}
+
+impl fmt::Display for UnknownReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnknownReason::Timeout(after) => write!(f, "no answer within {after:?}"),
+            UnknownReason::ConnectionLost(detail) => {
+                write!(f, "connection lost after the request was sent ({detail})")
+            }
+            UnknownReason::BodyIncomplete { status, detail } => {
+                write!(f, "the answer (HTTP {status}) broke off ({detail})")
+            }
+            UnknownReason::ServerError { status, envelope } => {
+                write!(f, "server error (HTTP {status})")?;
+                if let Some(envelope) = envelope {
+                    write!(f, ": {}", envelope_text(envelope))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Error {
+    /// Whether the number may exist now: true for unknown outcomes and for answers that could
+    /// not be read although their status says the server got that far.
+    pub fn may_have_been_created(&self) -> bool {
+        match self {
+            Error::UnknownOutcome { .. } => true,
+            Error::Undecodable { status, .. } | Error::ResponseTooLarge { status, .. } => {
+                !(400..500).contains(status)
+            }
+            _ => false,
+        }
+    }
+
+    /// The API rejected the number because it already exists (HTTP 409).
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Error::Rejected { status: 409, .. })
+    }
+
+    /// The envelope the API answered with, either shape, if there was one.
+    pub fn envelope(&self) -> Option<&ErrorEnvelope> {
+        match self {
+            Error::Rejected { envelope, .. } => Some(envelope),
+            Error::Authentication { envelope, .. } => envelope.as_ref(),
+            Error::UnknownOutcome { reason: UnknownReason::ServerError { envelope, .. } } => {
+                envelope.as_ref()
+            }
+            _ => None,
+        }
+    }
+}
+
+fn envelope_text(envelope: &ErrorEnvelope) -> String {
+    let detail = envelope.detail();
+    match detail.parameter.as_str() {
+        "" => format!("{} {}", detail.code, detail.message),
+        parameter => format!("{} {} ({parameter})", detail.code, detail.message),
+    }
+}
+
+fn after(retry_after: &Option<Duration>) -> String {
+    retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default()
+}

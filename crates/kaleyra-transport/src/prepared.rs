@@ -1,0 +1,62 @@
+//! The exact HTTP request a call sends, for `--dry-run` and logs, with the key masked.
+
+use std::fmt;
+
+use http::{HeaderMap, Method, Uri};
+
+/// A request ready to send. `Display` prints it as HTTP/1.1 text with the `api-key` header
+/// masked to its last four characters; the key itself is never printed.
+#[derive(Clone)]
+pub struct PreparedRequest {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
+    pub(crate) masked_key: String,
+}
+
+impl PreparedRequest {
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+impl fmt::Display for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.uri.path_and_query().map_or("/", |p| p.as_str());
+        writeln!(f, "{} {} HTTP/1.1", self.method, path)?;
+        if let Some(authority) = self.uri.authority() {
+            writeln!(f, "host: {authority}")?;
+        }
+        for (name, value) in &self.headers {
+            if name == "api-key" {
+                writeln!(f, "{name}: {}", self.masked_key)?;
+            } else {
+                writeln!(f, "{name}: {}", value.to_str().unwrap_or("<binary>"))?;
+            }
+        }
+        writeln!(f, "content-length: {}", self.body.len())?;
+        writeln!(f)?;
+        write!(f, "{}", self.body)
+    }
+}
+
+impl fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedRequest")
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field("api_key", &self.masked_key)
+            .field("body", &self.body)
+            .finish()
+    }
+}
