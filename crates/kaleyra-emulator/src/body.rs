@@ -1,5 +1,6 @@
 //! Response bodies: whole ones, and the truncated one the `truncate` fault sends.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -14,17 +15,21 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
     Full::new(bytes.into()).map_err(|never| match never {}).boxed()
 }
 
-/// Sends its bytes, then fails, so the connection is cut mid-body.
+/// Sends half its bytes, pauses so they are flushed with the head, then fails, so the
+/// connection is cut mid-body.
 pub(crate) struct Truncated {
     part: Option<Bytes>,
+    pause: Pin<Box<tokio::time::Sleep>>,
     full_len: u64,
 }
 
-impl Truncated {
-    pub(crate) fn new(whole: Bytes) -> ResponseBody {
+/// The first half of `whole`, then a broken connection.
+pub(crate) fn truncated(whole: Bytes) -> ResponseBody {
+    {
         let full_len = whole.len() as u64;
         let part = whole.slice(..whole.len() / 2);
-        Truncated { part: Some(part), full_len }.boxed()
+        let pause = Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)));
+        Truncated { part: Some(part), pause, full_len }.boxed()
     }
 }
 
@@ -34,11 +39,14 @@ impl Body for Truncated {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match self.part.take() {
-            Some(part) => Poll::Ready(Some(Ok(Frame::data(part)))),
-            None => Poll::Ready(Some(Err("truncated by fault injection".into()))),
+        if let Some(part) = self.part.take() {
+            return Poll::Ready(Some(Ok(Frame::data(part))));
+        }
+        match self.pause.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => Poll::Ready(Some(Err("truncated by fault injection".into()))),
         }
     }
 

@@ -10,7 +10,8 @@ use kaleyra_model::{Code, ErrorDetail, ErrorEnvelope, FAILED_MESSAGE, FullErrorE
 /// An error answer: status and envelope.
 pub(crate) struct Failure {
     pub(crate) status: StatusCode,
-    pub(crate) envelope: ErrorEnvelope,
+    /// The envelope, as compact JSON.
+    pub(crate) body: String,
     pub(crate) retry_after: Option<u64>,
 }
 
@@ -21,25 +22,33 @@ fn failure(
     parameter: &str,
     message: String,
 ) -> Failure {
-    let code = Code::new(code);
-    Failure {
-        status,
-        envelope: ErrorEnvelope::Full(FullErrorEnvelope {
-            code: code.clone(),
-            message: message.clone(),
-            data: Vec::new(),
-            error: ErrorDetail {
-                code,
-                kind: kind.to_owned(),
-                parameter: parameter.to_owned(),
-                message,
-                reference: String::new(),
-                extra: Default::default(),
-            },
+    let top = (Code::new(code), message.clone());
+    failure_with_top(status, code, kind, parameter, message, top)
+}
+
+fn failure_with_top(
+    status: StatusCode,
+    code: &str,
+    kind: &str,
+    parameter: &str,
+    message: String,
+    (top_code, top_message): (Code, String),
+) -> Failure {
+    let envelope = ErrorEnvelope::Full(FullErrorEnvelope {
+        code: top_code,
+        message: top_message,
+        data: Vec::new(),
+        error: ErrorDetail {
+            code: Code::new(code),
+            kind: kind.to_owned(),
+            parameter: parameter.to_owned(),
+            message,
+            reference: String::new(),
             extra: Default::default(),
-        }),
-        retry_after: None,
-    }
+        },
+        extra: Default::default(),
+    });
+    Failure { status, body: envelope.to_json(), retry_after: None }
 }
 
 /// 401: wrong or missing `api-key`, or a SID the key does not belong to. One answer for all, so
@@ -56,18 +65,14 @@ pub(crate) fn unauthorized() -> Failure {
 
 /// 409: the number already exists for this account. Top-level `E947` like every failed create.
 pub(crate) fn duplicate() -> Failure {
-    let mut failure = failure(
+    failure_with_top(
         StatusCode::CONFLICT,
         "E909",
         "DUPLICATE_ERROR",
         "wa_number",
         "wa_number already exists.".to_owned(),
-    );
-    if let ErrorEnvelope::Full(full) = &mut failure.envelope {
-        full.code = Code::E947;
-        full.message = FAILED_MESSAGE.to_owned();
-    }
-    failure
+        (Code::E947, FAILED_MESSAGE.to_owned()),
+    )
 }
 
 /// 400: the body is not a JSON object of strings.

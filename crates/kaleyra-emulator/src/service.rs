@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use kaleyra_model::{AddNumberRequest, CREATED_MESSAGE, Code, SuccessEnvelope};
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::body::{ResponseBody, Truncated, full};
+use crate::body::{ResponseBody, full, truncated};
 use crate::envelopes::{self, Failure};
 use crate::faults::{self, Fault, FaultPlan};
 use crate::store::Store;
@@ -77,13 +77,26 @@ fn create_route_sid(path: &str) -> Option<&str> {
 }
 
 async fn create(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     sid: &str,
     request: Request<Incoming>,
 ) -> Result<Response<ResponseBody>, Abort> {
-    shared.store().count_received();
+    // Like a real server, processing goes on when the client goes away (a timeout on its side
+    // does not undo a creation on ours): the work runs in its own task.
+    let task = tokio::spawn(create_detached(shared.clone(), sid.to_owned(), request));
+    task.await.unwrap_or(Err(Abort))
+}
 
-    let (header_fault, header_latency) = match request.headers().get(FAULT_HEADER) {
+async fn create_detached(
+    shared: Arc<Shared>,
+    sid: String,
+    request: Request<Incoming>,
+) -> Result<Response<ResponseBody>, Abort> {
+    shared.store().count_received();
+    let config = &shared.config;
+    let (parts, body) = request.into_parts();
+
+    let (header_fault, header_latency) = match parts.headers.get(FAULT_HEADER) {
         None => (None, Duration::ZERO),
         Some(value) => {
             match value.to_str().map_err(|e| e.to_string()).and_then(faults::parse_header) {
@@ -97,6 +110,13 @@ async fn create(
         let fault = header_fault.or_else(|| plan.take_request_fault());
         (fault, Duration::from_millis(plan.latency_ms))
     };
+
+    // The request is read whole before anything slow happens: latency is the server's.
+    let body = match check_headers(config, &sid, &parts.headers) {
+        Err(failure) => Err(failure),
+        Ok(()) => read_body(body, config.max_body_bytes, config.body_read_timeout).await,
+    };
+
     let latency = header_latency + plan_latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -115,7 +135,10 @@ async fn create(
         _ => {}
     }
 
-    let response = process(shared, sid, request).await;
+    let response = match body {
+        Ok(body) => process(&shared, &sid, &body),
+        Err(failure) => failure_response(failure),
+    };
 
     // Faults that strike after it was processed (a record may now exist).
     match fault {
@@ -123,7 +146,7 @@ async fn create(
         Some(Fault::Truncate) => {
             let (parts, body) = response.into_parts();
             let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-            let mut response = Response::from_parts(parts, Truncated::new(bytes.clone()));
+            let mut response = Response::from_parts(parts, truncated(bytes.clone()));
             response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
             Ok(response)
         }
@@ -136,32 +159,33 @@ async fn create(
     }
 }
 
-/// Authentication, body, validation, duplicates, creation: the API's own behaviour.
-async fn process(shared: &Shared, sid: &str, request: Request<Incoming>) -> Response<ResponseBody> {
-    let config = &shared.config;
-    let key = request.headers().get("api-key").map(HeaderValue::as_bytes).unwrap_or_default();
+/// Authentication, content type and declared length: everything decided by the head alone.
+fn check_headers(
+    config: &EmulatorConfig,
+    sid: &str,
+    headers: &http::HeaderMap,
+) -> Result<(), Failure> {
+    let key = headers.get("api-key").map(HeaderValue::as_bytes).unwrap_or_default();
     if !bool::from(credentials_match(config, sid, key)) {
-        return failure_response(envelopes::unauthorized());
+        return Err(envelopes::unauthorized());
     }
-    if config.require_json_content_type && !is_json(request.headers().get(CONTENT_TYPE)) {
-        return failure_response(envelopes::unsupported_media_type());
+    if config.require_json_content_type && !is_json(headers.get(CONTENT_TYPE)) {
+        return Err(envelopes::unsupported_media_type());
     }
-    let declared = request
-        .headers()
+    let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > config.max_body_bytes as u64) {
-        return failure_response(envelopes::body_too_large(config.max_body_bytes));
+        return Err(envelopes::body_too_large(config.max_body_bytes));
     }
-    let body = match read_body(request.into_body(), config.max_body_bytes, config.body_read_timeout)
-        .await
-    {
-        Ok(body) => body,
-        Err(failure) => return failure_response(failure),
-    };
-    let parsed = parse_request(&body);
-    let request = match parsed {
+    Ok(())
+}
+
+/// Body, validation, duplicates, creation: the API's own behaviour.
+fn process(shared: &Shared, sid: &str, body: &[u8]) -> Response<ResponseBody> {
+    let config = &shared.config;
+    let request = match parse_request(body) {
         Ok(request) => request,
         Err(failure) => return failure_response(failure),
     };
@@ -290,7 +314,7 @@ async fn admin(shared: &Shared, route: &str, request: Request<Incoming>) -> Resp
 }
 
 fn failure_response(failure: Failure) -> Response<ResponseBody> {
-    json_response(failure.status, failure.envelope.to_json(), failure.retry_after)
+    json_response(failure.status, failure.body, failure.retry_after)
 }
 
 fn json_response(

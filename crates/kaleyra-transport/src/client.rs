@@ -129,7 +129,7 @@ impl Client {
             let last = attempts >= self.retry.max_attempts.max(1);
             let wait = match self.attempt(body.clone()).await {
                 Attempt::Answered(Verdict::Created(envelope)) => {
-                    return Ok(Created { status: 200, envelope, attempts });
+                    return Ok(Created { status: 200, envelope: *envelope, attempts });
                 }
                 Attempt::Answered(Verdict::Failed(error)) => return Err(error),
                 Attempt::Answered(Verdict::Retry { wait, error }) => {

@@ -14,10 +14,10 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub enum Error {
     /// The API answered with an error envelope (400 validation, 409 duplicate, ...).
     #[error("rejected by the API (HTTP {status}): {}", envelope_text(.envelope))]
-    Rejected { status: u16, envelope: ErrorEnvelope },
+    Rejected { status: u16, envelope: Box<ErrorEnvelope> },
     /// 401 or 403: the key does not belong to the SID, is deactivated, or the IP is not allowed.
     #[error("authentication failed (HTTP {status}): check the SID and the API key")]
-    Authentication { status: u16, envelope: Option<ErrorEnvelope> },
+    Authentication { status: u16, envelope: Option<Box<ErrorEnvelope>> },
     /// 429, and retrying did not help (or the wait asked for was too long).
     #[error("rate limited (HTTP 429){}", after(.retry_after))]
     RateLimited { retry_after: Option<Duration> },
@@ -54,7 +54,7 @@ pub enum UnknownReason {
     /// The answer's head arrived but its body broke off.
     BodyIncomplete { status: u16, detail: String },
     /// A 5xx the server did not ask us to retry: the server may have failed after creating.
-    ServerError { status: u16, envelope: Option<ErrorEnvelope> },
+    ServerError { status: u16, envelope: Option<Box<ErrorEnvelope>> },
 }
 
 impl fmt::Display for UnknownReason {
@@ -100,9 +100,9 @@ impl Error {
     pub fn envelope(&self) -> Option<&ErrorEnvelope> {
         match self {
             Error::Rejected { envelope, .. } => Some(envelope),
-            Error::Authentication { envelope, .. } => envelope.as_ref(),
+            Error::Authentication { envelope, .. } => envelope.as_deref(),
             Error::UnknownOutcome { reason: UnknownReason::ServerError { envelope, .. } } => {
-                envelope.as_ref()
+                envelope.as_deref()
             }
             _ => None,
         }

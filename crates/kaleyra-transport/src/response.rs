@@ -13,7 +13,7 @@ const SNIPPET_CHARS: usize = 200;
 /// What one complete answer means.
 #[derive(Debug)]
 pub(crate) enum Verdict {
-    Created(SuccessEnvelope),
+    Created(Box<SuccessEnvelope>),
     Failed(Error),
     /// The server said the request was not processed and may be sent again, after `wait` if it
     /// said how long (else after the policy's backoff). `error` is what the caller gets if no
@@ -29,11 +29,11 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
     let retry_after = retry_after(headers);
     if status.is_success() {
         return match serde_json::from_slice::<SuccessEnvelope>(body) {
-            Ok(envelope) => Verdict::Created(envelope),
+            Ok(envelope) => Verdict::Created(Box::new(envelope)),
             Err(error) => Verdict::Failed(undecodable(code, &error.to_string(), body)),
         };
     }
-    let envelope = ErrorEnvelope::from_slice(body).ok();
+    let envelope = ErrorEnvelope::from_slice(body).ok().map(Box::new);
     match code {
         401 | 403 => Verdict::Failed(Error::Authentication { status: code, envelope }),
         429 => Verdict::Retry { wait: retry_after, error: Error::RateLimited { retry_after } },

@@ -54,7 +54,7 @@ impl RetryPolicy {
 /// jitter, and no extra dependency.
 fn random_fraction() -> f64 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(0x6b61_6c65_7972_61);
+    hasher.write_u64(0x006b_616c_6579_7261);
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
