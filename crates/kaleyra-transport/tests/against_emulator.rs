@@ -234,9 +234,11 @@ async fn timeout_after_sending_is_unknown_and_not_retried() {
 
 #[tokio::test]
 async fn connection_refused_is_retried_then_reported_as_not_sent() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    // Bound but not listening: the port stays ours (no parallel test can take it) and every
+    // connection to it is refused.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
     let client = Client::builder(SID, ApiKey::new(KEY))
         .base_url(format!("http://{addr}"))
         .retry_policy(fast_retries())
