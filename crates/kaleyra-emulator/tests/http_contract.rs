@@ -1,0 +1,204 @@
+//! The emulator over real HTTP: the vendor's envelopes byte-for-byte, our own answers pinned by
+//! snapshots, the admin endpoints and per-request faults.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use hyper_util::rt::TokioExecutor;
+use kaleyra_emulator::{Emulator, EmulatorConfig, NumbersReport, RunningEmulator};
+use kaleyra_model::ApiKey;
+
+const SID: &str = "HX0TEST071US";
+const KEY: &str = "emulator-test-key";
+const PATH: &str = "/v1/HX0TEST071US/whatsapp/number";
+
+const SUCCESS: &str = include_str!("../../../spec/examples/success.json");
+const MISSING_MANDATORY: &str = include_str!("../../../spec/examples/missing_mandatory.json");
+const INVALID_CATEGORY: &str = include_str!("../../../spec/examples/invalid_category.json");
+const EMPTY_DISPLAY_IMAGE: &str = include_str!("../../../spec/examples/empty_display_image.json");
+const SAMPLE_REQUEST: &str = include_str!("../../../spec/examples/sample_request.json");
+
+struct Answer {
+    status: u16,
+    headers: http::HeaderMap,
+    body: String,
+}
+
+async fn start() -> RunningEmulator {
+    let config = EmulatorConfig::new(SID, ApiKey::new(KEY));
+    Emulator::new(config).bind("127.0.0.1:0".parse().unwrap()).await.unwrap()
+}
+
+async fn send(emulator: &RunningEmulator, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", emulator.base_url()));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = client.request(request.body(Full::new(Bytes::from(body.to_owned()))).unwrap()).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    Answer { status, headers, body: String::from_utf8(body.to_vec()).unwrap() }
+}
+
+async fn create(emulator: &RunningEmulator, body: &str) -> Answer {
+    send(emulator, "POST", PATH, &[("api-key", KEY), ("Content-Type", "application/json")], body).await
+}
+
+/// The page's JSON with the white space between tokens removed, key order kept.
+fn minified(text: &str) -> String {
+    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+    for c in text.chars() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c.is_whitespace() {
+            continue;
+        } else {
+            in_string = c == '"';
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `created_at` is the clock's: masked for snapshots.
+fn mask_created_at(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\"created_at\":") {
+        let (head, tail) = rest.split_at(at + "\"created_at\":".len());
+        out.push_str(head);
+        out.push_str("[NOW]");
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out + rest
+}
+
+fn keys(json: &serde_json::Value) -> Vec<String> {
+    json.as_object().unwrap().keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn the_seed_sample_request_gets_the_seed_success_shape() {
+    let emulator = start().await;
+    let answer = create(&emulator, SAMPLE_REQUEST).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.headers["content-type"], "application/json");
+    // Key order as on the page (serde_json here keeps insertion order only for our types, so
+    // compare the raw text's key sequence).
+    let ours: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    let seed: serde_json::Value = serde_json::from_str(SUCCESS).unwrap();
+    assert_eq!(ours["code"], "I102");
+    assert_eq!(ours["message"], "Phone Number created successfully.");
+    assert_eq!(ours["error"], serde_json::json!({}));
+    let record = &ours["data"][0];
+    let seed_record = &seed["data"][0];
+    let mut ours_keys = keys(record);
+    let mut seed_keys = keys(seed_record);
+    ours_keys.sort();
+    seed_keys.sort();
+    assert_eq!(ours_keys, seed_keys);
+    let order: Vec<_> = answer.body.match_indices("\":").map(|(i, _)| i).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]));
+    assert!(answer.body.find("\"company_id\"").unwrap() < answer.body.find("\"notFirstRequest\"").unwrap());
+    for field in ["phone_number", "description", "address", "email", "name", "website", "incoming_url", "category", "profile_image", "meta_value"] {
+        assert_eq!(record[field], seed_record[field], "{field}");
+    }
+    assert_eq!(record["iso_code"], "US");
+    assert_eq!(record["status"], 2);
+    assert_eq!(record["id"], 1);
+    assert_eq!(record["notFirstRequest"], 0);
+}
+
+#[tokio::test]
+async fn the_seed_rejections_byte_for_byte() {
+    let emulator = start().await;
+    let cases = [
+        ("{}", MISSING_MANDATORY),
+        (r#"{"display_name":"xyz","wa_number":"+13236550017","business_category":"Cars"}"#, INVALID_CATEGORY),
+        (r#"{"display_name":"xyz","wa_number":"+13236550017","display_image":""}"#, EMPTY_DISPLAY_IMAGE),
+    ];
+    for (body, expected) in cases {
+        let answer = create(&emulator, body).await;
+        assert_eq!(answer.status, 400);
+        assert_eq!(answer.body, minified(expected));
+    }
+    assert_eq!(emulator.numbers().creations(), 0);
+}
+
+#[tokio::test]
+async fn our_own_answers_are_pinned() {
+    let emulator = start().await;
+    let valid = r#"{"display_name":"xyz","wa_number":"+13236550017"}"#;
+    let json = ("Content-Type", "application/json");
+    let mut seen = Vec::new();
+    let mut record = |name: &str, answer: Answer| {
+        let retry = answer.headers.get("retry-after").map(|v| format!(" retry-after={}", v.to_str().unwrap())).unwrap_or_default();
+        seen.push(format!("{name}: {}{retry} {}", answer.status, answer.body));
+    };
+    record("wrong key", send(&emulator, "POST", PATH, &[("api-key", "nope"), json], valid).await);
+    record("no key", send(&emulator, "POST", PATH, &[json], valid).await);
+    record("wrong sid", send(&emulator, "POST", "/v1/OTHER/whatsapp/number", &[("api-key", KEY), json], valid).await);
+    record("not json", send(&emulator, "POST", PATH, &[("api-key", KEY), ("Content-Type", "text/plain")], valid).await);
+    record("malformed", create(&emulator, "{\"display_name\": ").await);
+    record("wrong type", create(&emulator, r#"{"display_name": 5, "wa_number": "+13236550017"}"#).await);
+    record("too large", create(&emulator, &format!(r#"{{"address":"{}"}}"#, "a".repeat(70_000))).await);
+    record("created", create(&emulator, valid).await);
+    record("duplicate", create(&emulator, valid).await);
+    record("no route", send(&emulator, "POST", "/v1/whatsapp", &[], "").await);
+    record("wrong method", send(&emulator, "GET", PATH, &[], "").await);
+    record("injected 503", send(&emulator, "POST", PATH, &[("api-key", KEY), json, ("x-emulator-fault", "status=503, retry-after=2")], valid).await);
+    record("injected 429", send(&emulator, "POST", PATH, &[("x-emulator-fault", "rate-limit")], valid).await);
+    record("bad fault header", send(&emulator, "POST", PATH, &[("x-emulator-fault", "explode")], valid).await);
+    insta::assert_snapshot!(mask_created_at(&seen.join("\n")));
+}
+
+#[tokio::test]
+async fn admin_endpoints() {
+    let emulator = start().await;
+    let valid = r#"{"display_name":"xyz","wa_number":"+13236550017"}"#;
+    create(&emulator, valid).await;
+    create(&emulator, valid).await;
+    let answer = send(&emulator, "GET", "/__emulator/numbers", &[], "").await;
+    assert_eq!(answer.status, 200);
+    let report: NumbersReport = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(report, emulator.numbers());
+    let entry = report.get("+13236550017").unwrap();
+    assert_eq!((report.received, entry.requests, entry.creations), (2, 2, 1));
+
+    let plan = r#"{"latency_ms":0,"rules":[{"kind":"status","status":500,"times":1}]}"#;
+    let answer = send(&emulator, "PUT", "/__emulator/faults", &[], plan).await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, plan));
+    assert_eq!(send(&emulator, "GET", "/__emulator/faults", &[], "").await.body, plan);
+    assert_eq!(create(&emulator, valid).await.status, 500);
+    assert_eq!(create(&emulator, valid).await.status, 409);
+    let bad = send(&emulator, "PUT", "/__emulator/faults", &[], r#"{"rules":[{"kind":"meteor"}]}"#).await;
+    assert_eq!(bad.status, 400);
+
+    let answer = send(&emulator, "POST", "/__emulator/reset", &[], "").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(emulator.numbers(), NumbersReport::default());
+    assert_eq!(create(&emulator, valid).await.status, 200);
+    assert_eq!(send(&emulator, "DELETE", "/__emulator/numbers", &[], "").await.status, 405);
+    assert_eq!(send(&emulator, "GET", "/__emulator/nothing", &[], "").await.status, 404);
+    assert_eq!(send(&emulator, "GET", "/__emulator/health", &[], "").await.body, r#"{"status":"ok"}"#);
+}
+
+#[tokio::test]
+async fn duplicates_can_be_allowed() {
+    let mut config = EmulatorConfig::new(SID, ApiKey::new(KEY));
+    config.reject_duplicates = false;
+    let emulator = Emulator::new(config).bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let valid = r#"{"display_name":"xyz","wa_number":"+13236550017"}"#;
+    assert_eq!(create(&emulator, valid).await.status, 200);
+    let second: serde_json::Value = serde_json::from_str(&create(&emulator, valid).await.body).unwrap();
+    assert_eq!(second["data"][0]["id"], 2);
+    assert_eq!(second["data"][0]["notFirstRequest"], 1);
+    assert_eq!(emulator.numbers().get("+13236550017").unwrap().creations, 2);
+}
