@@ -1,17 +1,33 @@
 //! The command line: every command, flag and help text.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (the request is valid)
-  1  the request is invalid (rejected)
-  2  usage error or unreadable input";
+  0  success (valid, created)
+  1  rejected (invalid locally, or by the API)
+  2  usage error or unreadable input
+  3  transport failure or unknown outcome (the message says whether the number may exist)
+  4  authentication failed";
+
+const ENVIRONMENT: &str = "\
+Environment:
+  KALEYRA_SID           account SID (or --sid)
+  KALEYRA_API_KEY       API key; never passed on the command line
+  KALEYRA_API_KEY_FILE  file holding the API key (or --api-key-file)
+  KALEYRA_BASE_URL      API base URL (or --base-url), default https://api.kaleyra.io
+  KALEYRA_REGION        in, ap, eu or na (or --region)";
 
 #[derive(Debug, Parser)]
-#[command(name = "kaleyra", version, about = "Validate and register WhatsApp numbers with Kaleyra", after_help = EXIT_CODES)]
+#[command(
+    name = "kaleyra",
+    version,
+    about = "Validate and register WhatsApp numbers with Kaleyra",
+    after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}")
+)]
 pub struct Cli {
     /// How to print results: text for people, json for scripts.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Text, global = true)]
@@ -34,11 +50,126 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the 17 accepted business categories in their canonical spelling.
     Categories,
+    /// Register WhatsApp numbers.
+    #[command(subcommand)]
+    Number(Box<NumberCommand>),
+    /// Run a local server that behaves like the API (same route, envelopes and rules).
+    #[command(after_help = ENVIRONMENT)]
+    Emulator(EmulatorArgs),
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// A JSON request body, as in the API's sample request; `-` or nothing reads stdin.
     #[arg(value_name = "FILE|-")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NumberCommand {
+    /// Add one WhatsApp number. The request is validated locally first: an invalid one never
+    /// reaches the network.
+    #[command(after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}"))]
+    Add(AddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Read the JSON request body from FILE (`-` for stdin); flags given too override its fields.
+    #[arg(long, value_name = "FILE|-")]
+    pub from: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub fields: FieldArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Start the emulator in this process on 127.0.0.1 (a free port) and send the request to
+    /// it over real HTTP. Needs no account.
+    #[arg(long)]
+    pub sandbox: bool,
+
+    /// Print the exact HTTP request instead of sending it (the key masked to its last 4 characters).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Request fields")]
+pub struct FieldArgs {
+    /// Display name (mandatory).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// WhatsApp number in E.164, e.g. +13236550017 (mandatory).
+    #[arg(long)]
+    pub wa_number: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    /// URL that receives the incoming-message callbacks.
+    #[arg(long)]
+    pub incoming_url: Option<String>,
+    /// URL of the profile image.
+    #[arg(long)]
+    pub display_image: Option<String>,
+    #[arg(long)]
+    pub business_description: Option<String>,
+    /// One of `kaleyra categories`, any case.
+    #[arg(long)]
+    pub business_category: Option<String>,
+    #[arg(long)]
+    pub contact_email: Option<String>,
+    #[arg(long)]
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    /// Account SID.
+    #[arg(long, env = "KALEYRA_SID")]
+    pub sid: Option<String>,
+    /// File holding the API key (the key itself comes only from KALEYRA_API_KEY or a file).
+    #[arg(long, env = "KALEYRA_API_KEY_FILE", value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// API base URL.
+    #[arg(long, env = "KALEYRA_BASE_URL", value_name = "URL", conflicts_with = "region")]
+    pub base_url: Option<String>,
+    /// Regional host.
+    #[arg(long, env = "KALEYRA_REGION", value_parser = ["in", "ap", "eu", "na"])]
+    pub region: Option<String>,
+    /// Seconds one attempt may take before its outcome is reported unknown.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Attempts for requests that provably never reached the server (or were asked to be repeated).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// Allow plain http:// to a host other than loopback (the key then crosses the network unencrypted).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// The SID it accepts (default: the sandbox SID).
+    #[arg(long, env = "KALEYRA_SID")]
+    pub sid: Option<String>,
+    /// File holding the key it accepts (default: KALEYRA_API_KEY, else the sandbox key).
+    #[arg(long, env = "KALEYRA_API_KEY_FILE", value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Accept a second create of the same number instead of answering 409.
+    #[arg(long)]
+    pub allow_duplicates: bool,
+    /// Apply only the rules the vendor's page states (no format checks, no length limits).
+    #[arg(long)]
+    pub seed_rules_only: bool,
+    /// Milliseconds added to every create request.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Largest request body accepted, in bytes (413 above).
+    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    pub max_body_bytes: usize,
 }

@@ -7,6 +7,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     pub const REJECTED: u8 = 1;
     pub const USAGE: u8 = 2;
+    pub const TRANSPORT: u8 = 3;
+    pub const AUTHENTICATION: u8 = 4;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -15,17 +17,26 @@ pub enum CliError {
     Read { name: String, source: std::io::Error },
     #[error("{name}:{line}:{column}: {message}")]
     Malformed { name: String, line: usize, column: usize, message: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Config(#[from] kaleyra_transport::ConfigError),
+    #[error("cannot start the emulator: {0}")]
+    Emulator(std::io::Error),
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
-        match self {
-            CliError::Read { .. } | CliError::Malformed { .. } | CliError::Write(_) => {
-                ExitCode::from(exit::USAGE)
-            }
-        }
+        ExitCode::from(match self {
+            CliError::Read { .. }
+            | CliError::Malformed { .. }
+            | CliError::Usage(_)
+            | CliError::Config(_)
+            | CliError::Emulator(_)
+            | CliError::Write(_) => exit::USAGE,
+        })
     }
 }
 
@@ -34,6 +45,8 @@ impl CliError {
 pub enum Outcome {
     Success,
     Rejected,
+    TransportFailure,
+    AuthenticationFailed,
 }
 
 impl Outcome {
@@ -41,6 +54,8 @@ impl Outcome {
         ExitCode::from(match self {
             Outcome::Success => exit::OK,
             Outcome::Rejected => exit::REJECTED,
+            Outcome::TransportFailure => exit::TRANSPORT,
+            Outcome::AuthenticationFailed => exit::AUTHENTICATION,
         })
     }
 }

@@ -1,25 +1,33 @@
 //! `kaleyra`: validate and register WhatsApp numbers with Kaleyra.
 //!
 //! This binary is thin on purpose: argument parsing, reading input and printing output. The
-//! rules live in `kaleyra-validate`; errors are rendered once, here at the edge.
+//! rules live in `kaleyra-validate`, the HTTP in `kaleyra-transport` and `kaleyra-emulator`;
+//! errors are rendered once, here at the edge.
 
 mod cli;
 mod commands;
+mod credentials;
 mod error;
 mod input;
+mod render;
+mod runtime;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, NumberCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, cli.output),
         Command::Categories => commands::categories::run(cli.output),
+        Command::Number(number) => match number.as_ref() {
+            NumberCommand::Add(args) => commands::number_add::run(args, cli.output),
+        },
+        Command::Emulator(args) => commands::emulator::run(args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

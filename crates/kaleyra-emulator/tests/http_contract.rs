@@ -31,15 +31,24 @@ async fn start() -> RunningEmulator {
     Emulator::new(config).bind("127.0.0.1:0".parse().unwrap()).await.unwrap()
 }
 
-async fn send(emulator: &RunningEmulator, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
-    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(format!("{}{path}", emulator.base_url()));
+async fn send(
+    emulator: &RunningEmulator,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+    let mut request =
+        http::Request::builder().method(method).uri(format!("{}{path}", emulator.base_url()));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = client.request(request.body(Full::new(Bytes::from(body.to_owned()))).unwrap()).await.unwrap();
+    let response = client
+        .request(request.body(Full::new(Bytes::from(body.to_owned()))).unwrap())
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -47,7 +56,8 @@ async fn send(emulator: &RunningEmulator, method: &str, path: &str, headers: &[(
 }
 
 async fn create(emulator: &RunningEmulator, body: &str) -> Answer {
-    send(emulator, "POST", PATH, &[("api-key", KEY), ("Content-Type", "application/json")], body).await
+    send(emulator, "POST", PATH, &[("api-key", KEY), ("Content-Type", "application/json")], body)
+        .await
 }
 
 /// The page's JSON with the white space between tokens removed, key order kept.
@@ -106,8 +116,22 @@ async fn the_seed_sample_request_gets_the_seed_success_shape() {
     assert_eq!(ours_keys, seed_keys);
     let order: Vec<_> = answer.body.match_indices("\":").map(|(i, _)| i).collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]));
-    assert!(answer.body.find("\"company_id\"").unwrap() < answer.body.find("\"notFirstRequest\"").unwrap());
-    for field in ["phone_number", "description", "address", "email", "name", "website", "incoming_url", "category", "profile_image", "meta_value"] {
+    assert!(
+        answer.body.find("\"company_id\"").unwrap()
+            < answer.body.find("\"notFirstRequest\"").unwrap()
+    );
+    for field in [
+        "phone_number",
+        "description",
+        "address",
+        "email",
+        "name",
+        "website",
+        "incoming_url",
+        "category",
+        "profile_image",
+        "meta_value",
+    ] {
         assert_eq!(record[field], seed_record[field], "{field}");
     }
     assert_eq!(record["iso_code"], "US");
@@ -121,8 +145,14 @@ async fn the_seed_rejections_byte_for_byte() {
     let emulator = start().await;
     let cases = [
         ("{}", MISSING_MANDATORY),
-        (r#"{"display_name":"xyz","wa_number":"+13236550017","business_category":"Cars"}"#, INVALID_CATEGORY),
-        (r#"{"display_name":"xyz","wa_number":"+13236550017","display_image":""}"#, EMPTY_DISPLAY_IMAGE),
+        (
+            r#"{"display_name":"xyz","wa_number":"+13236550017","business_category":"Cars"}"#,
+            INVALID_CATEGORY,
+        ),
+        (
+            r#"{"display_name":"xyz","wa_number":"+13236550017","display_image":""}"#,
+            EMPTY_DISPLAY_IMAGE,
+        ),
     ];
     for (body, expected) in cases {
         let answer = create(&emulator, body).await;
@@ -139,23 +169,57 @@ async fn our_own_answers_are_pinned() {
     let json = ("Content-Type", "application/json");
     let mut seen = Vec::new();
     let mut record = |name: &str, answer: Answer| {
-        let retry = answer.headers.get("retry-after").map(|v| format!(" retry-after={}", v.to_str().unwrap())).unwrap_or_default();
+        let retry = answer
+            .headers
+            .get("retry-after")
+            .map(|v| format!(" retry-after={}", v.to_str().unwrap()))
+            .unwrap_or_default();
         seen.push(format!("{name}: {}{retry} {}", answer.status, answer.body));
     };
     record("wrong key", send(&emulator, "POST", PATH, &[("api-key", "nope"), json], valid).await);
     record("no key", send(&emulator, "POST", PATH, &[json], valid).await);
-    record("wrong sid", send(&emulator, "POST", "/v1/OTHER/whatsapp/number", &[("api-key", KEY), json], valid).await);
-    record("not json", send(&emulator, "POST", PATH, &[("api-key", KEY), ("Content-Type", "text/plain")], valid).await);
+    record(
+        "wrong sid",
+        send(&emulator, "POST", "/v1/OTHER/whatsapp/number", &[("api-key", KEY), json], valid)
+            .await,
+    );
+    record(
+        "not json",
+        send(&emulator, "POST", PATH, &[("api-key", KEY), ("Content-Type", "text/plain")], valid)
+            .await,
+    );
     record("malformed", create(&emulator, "{\"display_name\": ").await);
-    record("wrong type", create(&emulator, r#"{"display_name": 5, "wa_number": "+13236550017"}"#).await);
-    record("too large", create(&emulator, &format!(r#"{{"address":"{}"}}"#, "a".repeat(70_000))).await);
+    record(
+        "wrong type",
+        create(&emulator, r#"{"display_name": 5, "wa_number": "+13236550017"}"#).await,
+    );
+    record(
+        "too large",
+        create(&emulator, &format!(r#"{{"address":"{}"}}"#, "a".repeat(70_000))).await,
+    );
     record("created", create(&emulator, valid).await);
     record("duplicate", create(&emulator, valid).await);
     record("no route", send(&emulator, "POST", "/v1/whatsapp", &[], "").await);
     record("wrong method", send(&emulator, "GET", PATH, &[], "").await);
-    record("injected 503", send(&emulator, "POST", PATH, &[("api-key", KEY), json, ("x-emulator-fault", "status=503, retry-after=2")], valid).await);
-    record("injected 429", send(&emulator, "POST", PATH, &[("x-emulator-fault", "rate-limit")], valid).await);
-    record("bad fault header", send(&emulator, "POST", PATH, &[("x-emulator-fault", "explode")], valid).await);
+    record(
+        "injected 503",
+        send(
+            &emulator,
+            "POST",
+            PATH,
+            &[("api-key", KEY), json, ("x-emulator-fault", "status=503, retry-after=2")],
+            valid,
+        )
+        .await,
+    );
+    record(
+        "injected 429",
+        send(&emulator, "POST", PATH, &[("x-emulator-fault", "rate-limit")], valid).await,
+    );
+    record(
+        "bad fault header",
+        send(&emulator, "POST", PATH, &[("x-emulator-fault", "explode")], valid).await,
+    );
     insta::assert_snapshot!(mask_created_at(&seen.join("\n")));
 }
 
@@ -178,7 +242,8 @@ async fn admin_endpoints() {
     assert_eq!(send(&emulator, "GET", "/__emulator/faults", &[], "").await.body, plan);
     assert_eq!(create(&emulator, valid).await.status, 500);
     assert_eq!(create(&emulator, valid).await.status, 409);
-    let bad = send(&emulator, "PUT", "/__emulator/faults", &[], r#"{"rules":[{"kind":"meteor"}]}"#).await;
+    let bad =
+        send(&emulator, "PUT", "/__emulator/faults", &[], r#"{"rules":[{"kind":"meteor"}]}"#).await;
     assert_eq!(bad.status, 400);
 
     let answer = send(&emulator, "POST", "/__emulator/reset", &[], "").await;
@@ -187,7 +252,10 @@ async fn admin_endpoints() {
     assert_eq!(create(&emulator, valid).await.status, 200);
     assert_eq!(send(&emulator, "DELETE", "/__emulator/numbers", &[], "").await.status, 405);
     assert_eq!(send(&emulator, "GET", "/__emulator/nothing", &[], "").await.status, 404);
-    assert_eq!(send(&emulator, "GET", "/__emulator/health", &[], "").await.body, r#"{"status":"ok"}"#);
+    assert_eq!(
+        send(&emulator, "GET", "/__emulator/health", &[], "").await.body,
+        r#"{"status":"ok"}"#
+    );
 }
 
 #[tokio::test]
@@ -197,7 +265,8 @@ async fn duplicates_can_be_allowed() {
     let emulator = Emulator::new(config).bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let valid = r#"{"display_name":"xyz","wa_number":"+13236550017"}"#;
     assert_eq!(create(&emulator, valid).await.status, 200);
-    let second: serde_json::Value = serde_json::from_str(&create(&emulator, valid).await.body).unwrap();
+    let second: serde_json::Value =
+        serde_json::from_str(&create(&emulator, valid).await.body).unwrap();
     assert_eq!(second["data"][0]["id"], 2);
     assert_eq!(second["data"][0]["notFirstRequest"], 1);
     assert_eq!(emulator.numbers().get("+13236550017").unwrap().creations, 2);

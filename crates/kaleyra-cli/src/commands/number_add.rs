@@ -1,0 +1,167 @@
+//! `kaleyra number add`: validate locally, then send one request (to the API or the sandbox).
+
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use kaleyra_emulator::{Emulator, EmulatorConfig, RunningEmulator, SANDBOX_API_KEY, SANDBOX_SID};
+use kaleyra_model::{AddNumberRequest, ApiKey, Field};
+use kaleyra_transport::{Client, ClientBuilder, Created, Error};
+use kaleyra_validate::{ValidatedRequest, validate};
+
+use crate::cli::{AddArgs, FieldArgs, Output};
+use crate::error::{CliError, Outcome};
+use crate::{credentials, input, render, runtime};
+
+pub fn run(args: &AddArgs, output: Output) -> Result<Outcome, CliError> {
+    let (name, mut request) = match &args.from {
+        Some(path) => {
+            let source = input::read(Some(path))?;
+            let request = input::parse_request(&source)?;
+            (source.name, request)
+        }
+        None => ("request".to_owned(), AddNumberRequest::default()),
+    };
+    apply_flags(&mut request, &args.fields);
+    render::unknown_keys(&name, &request)?;
+    let valid = match validate(&request) {
+        Ok(valid) => valid,
+        Err(rejection) => {
+            render::rejection(&mut std::io::stdout().lock(), &name, &rejection, output)?;
+            return Ok(Outcome::Rejected);
+        }
+    };
+    runtime::build()?.block_on(send(args, &valid, output))
+}
+
+fn apply_flags(request: &mut AddNumberRequest, fields: &FieldArgs) {
+    let flags = [
+        (Field::DisplayName, &fields.display_name),
+        (Field::WaNumber, &fields.wa_number),
+        (Field::Address, &fields.address),
+        (Field::IncomingUrl, &fields.incoming_url),
+        (Field::DisplayImage, &fields.display_image),
+        (Field::BusinessDescription, &fields.business_description),
+        (Field::BusinessCategory, &fields.business_category),
+        (Field::ContactEmail, &fields.contact_email),
+        (Field::Website, &fields.website),
+    ];
+    for (field, value) in flags {
+        if let Some(value) = value {
+            request.set(field, Some(value.clone()));
+        }
+    }
+}
+
+async fn send(
+    args: &AddArgs,
+    valid: &ValidatedRequest,
+    output: Output,
+) -> Result<Outcome, CliError> {
+    let (builder, sandbox) = if args.sandbox {
+        let (builder, emulator) = sandbox(args).await?;
+        (builder, Some(emulator))
+    } else {
+        (credentials::client_builder(&args.connection)?, None)
+    };
+    let client = builder.build()?;
+    let outcome = if args.dry_run {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", client.prepare(valid))?;
+        Ok(Outcome::Success)
+    } else {
+        let result = client.add_number(valid).await;
+        report(result, output)
+    };
+    if let Some(emulator) = sandbox {
+        emulator.shutdown().await;
+    }
+    outcome
+}
+
+/// An emulator on a free loopback port that accepts the configured credentials (or the
+/// sandbox's), and a client builder pointed at it.
+async fn sandbox(args: &AddArgs) -> Result<(ClientBuilder, RunningEmulator), CliError> {
+    let sid = args
+        .connection
+        .sid
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| SANDBOX_SID.to_owned());
+    let key = credentials::api_key(args.connection.api_key_file.as_deref())?
+        .unwrap_or_else(|| ApiKey::new(SANDBOX_API_KEY));
+    let emulator = Emulator::new(EmulatorConfig::new(sid.clone(), key.clone()))
+        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .map_err(CliError::Emulator)?;
+    let builder = credentials::tune(Client::builder(sid, key), &args.connection)?
+        .base_url(emulator.base_url());
+    Ok((builder, emulator))
+}
+
+fn report(result: Result<Created, Error>, output: Output) -> Result<Outcome, CliError> {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let created = match result {
+        Ok(created) => created,
+        Err(error) => return report_error(&error, output, &mut out, &mut err),
+    };
+    match output {
+        Output::Json => {
+            writeln!(out, "{}", serde_json::to_string(&created.envelope).unwrap_or_default())?
+        }
+        Output::Text => match created.record() {
+            Some(record) => {
+                writeln!(
+                    out,
+                    "created {} (id {}, status {})",
+                    record.phone_number, record.id, record.status
+                )?;
+                writeln!(out, "  name: {}", record.name)?;
+                if let Some(category) = &record.category {
+                    writeln!(out, "  category: {category}")?;
+                }
+                if !record.iso_code.is_empty() {
+                    writeln!(out, "  iso_code: {}", record.iso_code)?;
+                }
+                writeln!(out, "  created_at: {}", record.created_at)?;
+            }
+            None => writeln!(out, "created ({})", created.envelope.message)?,
+        },
+    }
+    Ok(Outcome::Success)
+}
+
+fn report_error(
+    error: &Error,
+    output: Output,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<Outcome, CliError> {
+    let outcome = match error {
+        Error::Rejected { .. } => Outcome::Rejected,
+        Error::Authentication { .. } => Outcome::AuthenticationFailed,
+        _ => Outcome::TransportFailure,
+    };
+    let consequence = if error.may_have_been_created() {
+        "the number MAY HAVE BEEN CREATED: check before sending it again (a second create of an \
+         existing number is rejected as a duplicate)"
+    } else if error.is_duplicate() {
+        "the number already exists for this account"
+    } else {
+        "the number was not created"
+    };
+    match (output, error.envelope()) {
+        (Output::Json, Some(envelope)) => writeln!(out, "{}", envelope.to_json())?,
+        (Output::Json, None) => {
+            let json = serde_json::json!({
+                "error": error.to_string(),
+                "may_have_been_created": error.may_have_been_created(),
+            });
+            writeln!(out, "{json}")?;
+        }
+        (Output::Text, _) => {}
+    }
+    writeln!(err, "error: {error}")?;
+    writeln!(err, "{consequence}")?;
+    Ok(outcome)
+}
