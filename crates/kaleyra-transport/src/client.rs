@@ -133,6 +133,9 @@ impl Client {
                 }
                 Attempt::Answered(Verdict::Failed(error)) => return Err(error),
                 Attempt::Answered(Verdict::Retry { wait, error }) => {
+                    if !self.retry.retry_rate_limited {
+                        return Err(error);
+                    }
                     let wait = match wait {
                         Some(asked) => match self.retry.honour(asked) {
                             Some(wait) => wait,

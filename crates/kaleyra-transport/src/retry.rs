@@ -15,6 +15,9 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Longest `Retry-After` honoured; a server asking for more gets an error back at once.
     pub max_retry_after: Duration,
+    /// Retry 429 (and 503 with `Retry-After`) here. A caller that runs many requests at once
+    /// turns this off to pause all of them together instead.
+    pub retry_rate_limited: bool,
 }
 
 impl Default for RetryPolicy {
@@ -24,6 +27,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
             max_retry_after: Duration::from_secs(60),
+            retry_rate_limited: true,
         }
     }
 }

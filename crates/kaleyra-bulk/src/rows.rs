@@ -1,0 +1,353 @@
+//! Reading rows from CSV or JSONL, one at a time.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use kaleyra_model::{AddNumberRequest, Field};
+
+/// The file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A header row naming the API's fields, then one row per number.
+    Csv,
+    /// One JSON request body per line.
+    Jsonl,
+}
+
+impl Format {
+    /// The format a file name implies: `.csv`, or `.jsonl` / `.ndjson`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// The file cannot be read as a whole (as opposed to one bad row).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read the input: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("line {line}: {message}")]
+    Csv { line: u64, message: String },
+    #[error(
+        "the header has no `{0}` column: it is mandatory (the header must name the API's fields)"
+    )]
+    MissingColumn(&'static str),
+    #[error("the header names `{0}` twice")]
+    DuplicateColumn(String),
+    #[error("the input is empty: no header row")]
+    NoHeader,
+}
+
+/// One row of the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Position among the data rows, from 0; the journal's key for the row.
+    pub index: u64,
+    /// Line of the file where the row starts, from 1.
+    pub line: u64,
+    /// The request, or why the row cannot be one (a JSONL line that is not a request object).
+    pub request: Result<AddNumberRequest, String>,
+    /// The row as it was: CSV values in header order, or the JSONL line.
+    pub original: Vec<String>,
+}
+
+/// Rows from a reader, in order, in bounded memory.
+pub struct RowReader {
+    inner: Inner,
+    next_index: u64,
+}
+
+impl std::fmt::Debug for RowReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowReader").field("next_index", &self.next_index).finish_non_exhaustive()
+    }
+}
+
+enum Inner {
+    Csv {
+        reader: csv::Reader<LineCounter>,
+        lines: Arc<Mutex<Lines>>,
+        header: Vec<String>,
+        /// For each column, the API field it fills (None: passed through to the reports only).
+        fields: Vec<Option<Field>>,
+        record: csv::StringRecord,
+    },
+    Jsonl {
+        reader: BufReader<Box<dyn Read + Send>>,
+        line: u64,
+        buffer: String,
+    },
+}
+
+impl RowReader {
+    /// Starts reading. For CSV the header is read and checked here, so a file missing a
+    /// mandatory column is refused before anything is sent.
+    pub fn new(input: Box<dyn Read + Send>, format: Format) -> Result<RowReader, InputError> {
+        let inner = match format {
+            Format::Csv => {
+                let lines = Arc::new(Mutex::new(Lines::default()));
+                let counted = LineCounter { inner: input, lines: lines.clone() };
+                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(counted);
+                let header: Vec<String> = reader
+                    .headers()
+                    .map_err(csv_error)?
+                    .iter()
+                    .enumerate()
+                    // A spreadsheet's UTF-8 byte order mark sticks to the first name.
+                    .map(
+                        |(i, name)| if i == 0 { name.trim_start_matches('\u{feff}') } else { name },
+                    )
+                    .map(|name| name.trim().to_owned())
+                    .collect();
+                if header.iter().all(String::is_empty) {
+                    return Err(InputError::NoHeader);
+                }
+                let mut fields = Vec::with_capacity(header.len());
+                for name in &header {
+                    let field = Field::from_key(name);
+                    if field.is_some() && fields.contains(&field) {
+                        return Err(InputError::DuplicateColumn(name.clone()));
+                    }
+                    fields.push(field);
+                }
+                for mandatory in [Field::DisplayName, Field::WaNumber] {
+                    if !fields.contains(&Some(mandatory)) {
+                        return Err(InputError::MissingColumn(mandatory.as_str()));
+                    }
+                }
+                Inner::Csv { reader, lines, header, fields, record: csv::StringRecord::new() }
+            }
+            Format::Jsonl => {
+                Inner::Jsonl { reader: BufReader::new(input), line: 0, buffer: String::new() }
+            }
+        };
+        Ok(RowReader { inner, next_index: 0 })
+    }
+
+    /// Opens a file, or stdin for `-`.
+    pub fn open(path: &Path, format: Format) -> Result<RowReader, InputError> {
+        let input: Box<dyn Read + Send> = if path == Path::new("-") {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(std::fs::File::open(path)?)
+        };
+        RowReader::new(input, format)
+    }
+
+    /// The CSV header (the original column names), or `["request"]` for JSONL.
+    pub fn header(&self) -> Vec<String> {
+        match &self.inner {
+            Inner::Csv { header, .. } => header.clone(),
+            Inner::Jsonl { .. } => vec!["request".to_owned()],
+        }
+    }
+
+    /// The next row; `Ok(None)` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row>, InputError> {
+        let row = match &mut self.inner {
+            Inner::Csv { reader, lines, fields, record, .. } => loop {
+                if !reader.read_record(record).map_err(csv_error)? {
+                    return Ok(None);
+                }
+                // A line of only commas is as blank as an empty one.
+                if record.iter().all(|value| value.trim().is_empty()) {
+                    continue;
+                }
+                let byte = record.position().map_or(0, |p| p.byte());
+                let line = lines.lock().unwrap_or_else(PoisonError::into_inner).line_at(byte);
+                let mut request = AddNumberRequest::default();
+                for (value, field) in record.iter().zip(fields.iter()) {
+                    // An empty cell is an absent key, not an empty value.
+                    if let (Some(field), false) = (field, value.is_empty()) {
+                        request.set(*field, Some(value.to_owned()));
+                    }
+                }
+                let original = record.iter().map(str::to_owned).collect();
+                break Row { index: 0, line, request: Ok(request), original };
+            },
+            Inner::Jsonl { reader, line, buffer } => loop {
+                buffer.clear();
+                if reader.read_line(buffer)? == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                let text = buffer.trim_end_matches(['\n', '\r']);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let request = serde_json::from_str::<AddNumberRequest>(text)
+                    .map_err(|e| format!("not a request object: {e}"));
+                break Row { index: 0, line: *line, request, original: vec![text.to_owned()] };
+            },
+        };
+        let index = self.next_index;
+        self.next_index += 1;
+        Ok(Some(Row { index, ..row }))
+    }
+}
+
+/// Line terminators the CSV reader has read ahead, so a record's byte offset can be turned into
+/// its line. (The csv crate's own line numbers are off after CRLF and blank lines, and its byte
+/// offsets point at the terminator before a record.) Holds only the read-ahead window.
+#[derive(Debug, Default)]
+struct Lines {
+    terminators: VecDeque<(u64, u8)>,
+    newlines_passed: u64,
+    offset: u64,
+}
+
+impl Lines {
+    fn saw(&mut self, chunk: &[u8]) {
+        for (i, byte) in chunk.iter().enumerate() {
+            if matches!(byte, b'\n' | b'\r') {
+                self.terminators.push_back((self.offset + i as u64, *byte));
+            }
+        }
+        self.offset += chunk.len() as u64;
+    }
+
+    /// The line (from 1) of the first byte at or after `byte` that is not a line terminator.
+    /// Offsets must come in increasing order.
+    fn line_at(&mut self, mut byte: u64) -> u64 {
+        while let Some(&(at, kind)) = self.terminators.front() {
+            if at > byte {
+                break;
+            }
+            if at == byte {
+                byte += 1;
+            }
+            self.newlines_passed += u64::from(kind == b'\n');
+            self.terminators.pop_front();
+        }
+        self.newlines_passed + 1
+    }
+}
+
+struct LineCounter {
+    inner: Box<dyn Read + Send>,
+    lines: Arc<Mutex<Lines>>,
+}
+
+impl Read for LineCounter {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.lines.lock().unwrap_or_else(PoisonError::into_inner).saw(&buffer[..read]);
+        Ok(read)
+    }
+}
+
+fn csv_error(error: csv::Error) -> InputError {
+    let line = error.position().map_or(0, |p| p.line());
+    match error.into_kind() {
+        csv::ErrorKind::Io(io) => InputError::Io(io),
+        csv::ErrorKind::Utf8 { err, .. } => {
+            InputError::Csv { line, message: format!("not valid UTF-8: {err}") }
+        }
+        other => InputError::Csv { line, message: format!("{other:?}") },
+    }
+}
+
+impl Iterator for RowReader {
+    type Item = Result<Row, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str, format: Format) -> Result<Vec<Row>, InputError> {
+        RowReader::new(Box::new(std::io::Cursor::new(text.as_bytes().to_vec())), format)?.collect()
+    }
+
+    #[test]
+    fn csv_with_bom_crlf_quotes_blank_lines_and_extra_columns() {
+        let text = "\u{feff}display_name,wa_number,business_category,crm_id\r\n\
+                    \"Acme, Inc.\",+13236550017,Education,42\r\n\
+                    \r\n\
+                    ,,,\r\n\
+                    \"Say \"\"hi\"\"\",+13236550018,,43\r\n";
+        let rows = rows(text, Format::Csv).unwrap();
+        assert_eq!(rows.len(), 2);
+        let first = rows[0].request.as_ref().unwrap();
+        assert_eq!(first.display_name.as_deref(), Some("Acme, Inc."));
+        assert_eq!(first.business_category.as_deref(), Some("Education"));
+        assert!(first.extra.is_empty(), "extra columns are not request fields");
+        assert_eq!(rows[0].original, ["Acme, Inc.", "+13236550017", "Education", "42"]);
+        assert_eq!((rows[0].index, rows[0].line), (0, 2));
+        let second = rows[1].request.as_ref().unwrap();
+        assert_eq!(second.display_name.as_deref(), Some("Say \"hi\""));
+        assert_eq!(second.business_category, None, "an empty cell is absent");
+        assert_eq!((rows[1].index, rows[1].line), (1, 5));
+    }
+
+    #[test]
+    fn line_numbers_survive_blank_lines_crlf_and_multi_line_values() {
+        for newline in ["\n", "\r\n"] {
+            let text =
+                ["display_name,wa_number", "a,+1", "", "", "b,+2", "\"multi", "line\",+3", "c,+4"]
+                    .join(newline);
+            let lines: Vec<_> = rows(&text, Format::Csv).unwrap().iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 5, 6, 8], "{newline:?}");
+        }
+    }
+
+    #[test]
+    fn csv_header_problems_are_refused_up_front() {
+        assert!(matches!(
+            rows("display_name,address\nx,y\n", Format::Csv),
+            Err(InputError::MissingColumn("wa_number"))
+        ));
+        assert!(matches!(
+            rows("wa_number,display_name,wa_number\n", Format::Csv),
+            Err(InputError::DuplicateColumn(_))
+        ));
+        assert!(matches!(rows("", Format::Csv), Err(InputError::NoHeader)));
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let bytes = b"display_name,wa_number\nx,+13236550017\ny,\xff\n".to_vec();
+        let mut reader =
+            RowReader::new(Box::new(std::io::Cursor::new(bytes)), Format::Csv).unwrap();
+        assert!(reader.next_row().unwrap().is_some());
+        let error = reader.next_row().unwrap_err();
+        assert!(matches!(error, InputError::Csv { line: 3, .. }), "{error:?}");
+        assert!(error.to_string().starts_with("line 3: not valid UTF-8"), "{error}");
+    }
+
+    #[test]
+    fn jsonl_rows_and_bad_lines() {
+        let text = "{\"display_name\":\"a\",\"wa_number\":\"+13236550017\"}\n\n[1]\r\n{\"display_name\":\"b\"}";
+        let rows = rows(text, Format::Jsonl).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[1].index, rows[1].line), (1, 3));
+        assert!(rows[1].request.as_ref().unwrap_err().starts_with("not a request object"));
+        assert_eq!(rows[2].request.as_ref().unwrap().display_name.as_deref(), Some("b"));
+        assert_eq!(rows[2].line, 4);
+    }
+
+    #[test]
+    fn formats_from_extensions() {
+        assert_eq!(Format::from_path(Path::new("a.CSV")), Some(Format::Csv));
+        assert_eq!(Format::from_path(Path::new("a.ndjson")), Some(Format::Jsonl));
+        assert_eq!(Format::from_path(Path::new("a.json")), None);
+    }
+}
