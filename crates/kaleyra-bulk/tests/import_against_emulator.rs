@@ -1,0 +1,275 @@
+//! Imports against a live emulator: reports partition the input, faults lose nothing and
+//! duplicate nothing, resume finishes the job, a changed input is refused.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use kaleyra_bulk::import::{self, ImportError, ImportOptions, Silent, Summary};
+use kaleyra_bulk::{Format, report};
+use kaleyra_emulator::{Emulator, EmulatorConfig, Fault, FaultPlan, FaultRule, RunningEmulator};
+use kaleyra_model::ApiKey;
+use kaleyra_transport::{Client, RetryPolicy};
+
+const SID: &str = "HX0BULK";
+const KEY: &str = "bulk-key-0123";
+
+async fn emulator() -> RunningEmulator {
+    Emulator::new(EmulatorConfig::new(SID, ApiKey::new(KEY)))
+        .bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+fn client(emulator: &RunningEmulator) -> Client {
+    let retry = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        retry_rate_limited: false,
+        ..RetryPolicy::default()
+    };
+    Client::builder(SID, ApiKey::new(KEY))
+        .base_url(emulator.base_url())
+        .retry_policy(retry)
+        .request_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+/// `valid` good rows (numbers +1323655NNNN) and every 10th row invalid in some way.
+fn write_csv(dir: &Path, rows: u32) -> (PathBuf, BTreeSet<String>) {
+    let mut text = String::from("display_name,wa_number,business_category,crm_id\n");
+    let mut valid = BTreeSet::new();
+    for n in 0..rows {
+        let number = format!("+1323655{n:04}");
+        match n % 10 {
+            3 => text.push_str(&format!(",{number},,{n}\n")),
+            7 => text.push_str(&format!("\"Shop {n}, Inc.\",{number},Cars,{n}\n")),
+            _ => {
+                text.push_str(&format!("\"Shop {n}, Inc.\",{number},education,{n}\n"));
+                valid.insert(number);
+            }
+        }
+    }
+    let path = dir.join("numbers.csv");
+    std::fs::write(&path, text).unwrap();
+    (path, valid)
+}
+
+fn options_for(input: &Path, resume: bool, retry_unknown: bool) -> ImportOptions {
+    ImportOptions {
+        input: input.to_owned(),
+        format: Format::Csv,
+        journal: ImportOptions::default_journal(input),
+        report_dir: ImportOptions::default_report_dir(input),
+        concurrency: 8,
+        rate_per_second: None,
+        resume,
+        retry_unknown,
+    }
+}
+
+async fn run(client: &Client, options: ImportOptions) -> Result<Summary, ImportError> {
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    import::run(client.clone(), options, Arc::new(Silent), stopped).await
+}
+
+/// The `wa_number` column of a report.
+fn report_numbers(dir: &Path, name: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(dir.join(name)).unwrap();
+    reader.records().map(|r| r.unwrap()[1].to_owned()).collect()
+}
+
+fn assert_partition(options: &ImportOptions, rows: u32) {
+    let mut all = Vec::new();
+    for name in [report::CREATED, report::REJECTED, report::UNKNOWN, report::FAILED] {
+        all.extend(report_numbers(&options.report_dir, name));
+    }
+    assert_eq!(all.len(), rows as usize, "a row is missing from the reports or in two");
+    let distinct: BTreeSet<_> = all.iter().collect();
+    assert_eq!(distinct.len(), rows as usize);
+}
+
+fn creations(emulator: &RunningEmulator) -> BTreeMap<String, u64> {
+    emulator
+        .numbers()
+        .numbers
+        .into_iter()
+        .filter(|n| n.creations > 0)
+        .map(|n| (n.wa_number, n.creations))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_clean_import_creates_every_valid_row_once_and_reports_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, valid) = write_csv(dir.path(), 200);
+    let emulator = emulator().await;
+    let options = options_for(&input, false, false);
+    let summary = run(&client(&emulator), options.clone()).await.unwrap();
+    assert_eq!(summary.reports.created, valid.len() as u64);
+    assert_eq!(summary.reports.rejected, 40);
+    assert_eq!(summary.reports.total(), 200);
+    assert!(!summary.interrupted && !summary.authentication_failed);
+    assert_partition(&options, 200);
+    let created = creations(&emulator);
+    assert_eq!(created.keys().cloned().collect::<BTreeSet<_>>(), valid);
+    assert!(created.values().all(|c| *c == 1));
+
+    // Extra columns pass through; the added ones follow.
+    let text = std::fs::read_to_string(options.report_dir.join(report::CREATED)).unwrap();
+    assert!(
+        text.starts_with("display_name,wa_number,business_category,crm_id,id,status,line\n"),
+        "{text}"
+    );
+    assert!(text.contains("\"Shop 0, Inc.\",+13236550000,education,0,"));
+    let rejected = std::fs::read_to_string(options.report_dir.join(report::REJECTED)).unwrap();
+    assert!(
+        rejected.contains(
+            ",+13236550003,,3,,E413,display_name,display_name is required and cannot be empty.,5\n"
+        ),
+        "{rejected}"
+    );
+
+    // Nothing left: a resume sends nothing and reports the same.
+    let again = run(&client(&emulator), options_for(&input, true, false)).await.unwrap();
+    assert_eq!(again.counts.skipped, 160);
+    assert_eq!(again.reports, summary.reports);
+    assert_eq!(emulator.numbers().received, valid.len() as u64);
+}
+
+#[tokio::test]
+async fn faults_lose_nothing_duplicate_nothing_and_resume_settles_the_unknowns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, valid) = write_csv(dir.path(), 300);
+    let emulator = emulator().await;
+    let rule = |fault, times| FaultRule { fault, times: Some(times) };
+    emulator.set_faults(FaultPlan {
+        latency_ms: 0,
+        rules: vec![
+            rule(Fault::RateLimit { retry_after: 0 }, 5),
+            rule(Fault::Status { status: 503, retry_after: Some(0) }, 3),
+            rule(Fault::Status { status: 500, retry_after: None }, 4),
+            rule(Fault::ResetAfter, 4),
+            rule(Fault::ResetBefore, 3),
+            rule(Fault::Truncate, 2),
+            rule(Fault::Garbage, 2),
+        ],
+    });
+    let options = options_for(&input, false, false);
+    let first = run(&client(&emulator), options.clone()).await.unwrap();
+    assert_partition(&options, 300);
+    // 500s, resets and bad answers are unknown: 4 + 4 + 3 + 2 + 2; 429 / 503 were waited out.
+    assert_eq!(first.reports.unknown, 15, "{first:?}");
+    assert!(creations(&emulator).values().all(|c| *c == 1), "a number was created twice");
+    let unknown = report_numbers(&options.report_dir, report::UNKNOWN);
+
+    // Without --retry-unknown, a resume leaves them alone.
+    let second = run(&client(&emulator), options_like(&options, true, false)).await.unwrap();
+    assert_eq!(second.reports.unknown, 15);
+    // With it, they are sent again: created now, or found to exist already.
+    let third = run(&client(&emulator), options_like(&options, true, true)).await.unwrap();
+    assert_eq!(third.reports.unknown, 0);
+    assert_eq!(third.reports.created, valid.len() as u64);
+    assert_eq!(third.counts.exists + third.counts.created, 15);
+    assert_eq!(
+        third.counts.exists,
+        4 + 2 + 2,
+        "reset-after, truncate and garbage had created theirs"
+    );
+    let created = creations(&emulator);
+    assert_eq!(created.keys().cloned().collect::<BTreeSet<_>>(), valid);
+    assert!(created.values().all(|c| *c == 1));
+    let exists_text = std::fs::read_to_string(options.report_dir.join(report::CREATED)).unwrap();
+    for number in unknown {
+        assert!(exists_text.contains(&number));
+    }
+    assert_eq!(exists_text.matches(",already_exists,").count(), 8);
+}
+
+fn options_like(options: &ImportOptions, resume: bool, retry_unknown: bool) -> ImportOptions {
+    ImportOptions { resume, retry_unknown, ..options.clone() }
+}
+
+#[tokio::test]
+async fn resume_refuses_another_file_and_survives_a_torn_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, valid) = write_csv(dir.path(), 50);
+    let emulator = emulator().await;
+    let options = options_for(&input, false, false);
+    run(&client(&emulator), options.clone()).await.unwrap();
+
+    // A new run over the same journal without --resume is refused.
+    let error = run(&client(&emulator), options.clone()).await.unwrap_err();
+    assert!(error.to_string().contains("--resume"), "{error}");
+
+    // A torn last line (as a crash leaves it) is tolerated.
+    let mut journal = std::fs::read(&options.journal).unwrap();
+    journal.extend_from_slice(br#"{"kind":"created","row":4"#);
+    std::fs::write(&options.journal, journal).unwrap();
+    let resumed = run(&client(&emulator), options_like(&options, true, false)).await.unwrap();
+    assert_eq!(resumed.reports.created, valid.len() as u64);
+
+    // The input changed: refused, nothing sent.
+    let received = emulator.numbers().received;
+    let mut text = std::fs::read_to_string(&input).unwrap();
+    text.push_str("new,+13236559999,,x\n");
+    std::fs::write(&input, text).unwrap();
+    let error = run(&client(&emulator), options_like(&options, true, false)).await.unwrap_err();
+    assert!(matches!(error, ImportError::OtherInput { .. }), "{error}");
+    assert_eq!(emulator.numbers().received, received);
+}
+
+#[tokio::test]
+async fn a_missing_mandatory_column_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.csv");
+    std::fs::write(&input, "display_name,phone\nx,+13236550017\n").unwrap();
+    let emulator = emulator().await;
+    let error = run(&client(&emulator), options_for(&input, false, false)).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the header has no `wa_number` column: it is mandatory (the header must name the API's fields)"
+    );
+    assert_eq!(emulator.numbers().received, 0);
+}
+
+#[tokio::test]
+async fn wrong_credentials_stop_the_import_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, _) = write_csv(dir.path(), 500);
+    let emulator = emulator().await;
+    let wrong =
+        Client::builder(SID, ApiKey::new("wrong")).base_url(emulator.base_url()).build().unwrap();
+    let options = ImportOptions { concurrency: 2, ..options_for(&input, false, false) };
+    let summary = run(&wrong, options.clone()).await.unwrap();
+    assert!(summary.authentication_failed);
+    assert!(emulator.numbers().received <= 4, "kept sending after a 401");
+    assert_eq!(summary.reports.created, 0);
+    assert_partition(&options, 500);
+}
+
+#[tokio::test]
+async fn jsonl_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("numbers.jsonl");
+    std::fs::write(
+        &input,
+        "{\"display_name\":\"a\",\"wa_number\":\"+13236550017\"}\n\nnot json\n{\"display_name\":\"b\",\"wa_number\":\"+13236550018\",\"display_image\":\"\"}\n",
+    )
+    .unwrap();
+    let emulator = emulator().await;
+    let options = ImportOptions { format: Format::Jsonl, ..options_for(&input, false, false) };
+    let summary = run(&client(&emulator), options.clone()).await.unwrap();
+    assert_eq!((summary.reports.created, summary.reports.rejected), (1, 2));
+    let rejected = std::fs::read_to_string(options.report_dir.join(report::REJECTED)).unwrap();
+    assert!(rejected.contains("E900"), "{rejected}");
+    assert!(
+        rejected.contains("E962,display_image,display_image cannot be empty,4\n"),
+        "{rejected}"
+    );
+}
