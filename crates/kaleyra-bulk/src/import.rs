@@ -145,6 +145,7 @@ pub async fn run(
         journal_error: Mutex::new(None),
     });
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut in_flight = tokio::task::JoinSet::new();
     let mut interrupted = *stop.borrow();
 
     while !interrupted && !shared.stopped() {
@@ -163,7 +164,9 @@ pub async fn run(
                 };
                 let Ok(permit) = permit else { break };
                 let (client, journal, shared) = (client.clone(), journal.clone(), shared.clone());
-                tokio::spawn(async move {
+                // Reap finished tasks as we go so the set stays as small as the concurrency.
+                while in_flight.try_join_next().is_some() {}
+                in_flight.spawn(async move {
                     let _permit = permit;
                     if let Err(error) =
                         send_row(&client, &journal, &shared, row, &request, resent).await
@@ -177,7 +180,9 @@ pub async fn run(
     }
     // Stop reading; let the rows in flight finish.
     drop(receiver);
-    let _ = permits.acquire_many(options.concurrency.max(1) as u32).await;
+    while let Some(finished) = in_flight.join_next().await {
+        finished.map_err(|e| ImportError::Task(e.to_string()))?;
+    }
     reader.await.map_err(|e| ImportError::Task(e.to_string()))??;
 
     let journal = Arc::try_unwrap(journal)

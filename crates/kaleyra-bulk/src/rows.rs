@@ -189,8 +189,16 @@ impl RowReader {
                 if text.trim().is_empty() {
                     continue;
                 }
-                let request = serde_json::from_str::<AddNumberRequest>(text)
-                    .map_err(|e| format!("not a request object: {e}"));
+                let request = serde_json::from_str::<AddNumberRequest>(text).map_err(|e| {
+                    // The location within the line is the column; the line is the row's.
+                    let text = e.to_string();
+                    let at = format!(" at line {} column {}", e.line(), e.column());
+                    format!(
+                        "not a request object: {} (column {})",
+                        text.trim_end_matches(&at),
+                        e.column()
+                    )
+                });
                 break Row { index: 0, line: *line, request, original: vec![text.to_owned()] };
             },
         };

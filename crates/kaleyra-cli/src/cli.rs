@@ -60,9 +60,23 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// A JSON request body, as in the API's sample request; `-` or nothing reads stdin.
+    /// A JSON request body (as in the API's sample request), or a CSV or JSONL file of them;
+    /// `-` or nothing reads stdin.
     #[arg(value_name = "FILE|-")]
     pub file: Option<PathBuf>,
+    /// What FILE holds; by default its extension tells (.csv, .jsonl, .ndjson; else one JSON body).
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileFormat {
+    /// One JSON request body.
+    Json,
+    /// A header row naming the API's fields, then one row per number.
+    Csv,
+    /// One JSON request body per line.
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +85,67 @@ pub enum NumberCommand {
     /// reaches the network.
     #[command(after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}"))]
     Add(AddArgs),
+    /// Add every number of a CSV or JSONL file: validated first, sent with bounded concurrency,
+    /// journaled so that an interrupted import resumes with no row created twice.
+    #[command(after_help = format!("{IMPORT_EXIT_CODES}\n\n{ENVIRONMENT}"))]
+    Import(ImportArgs),
+}
+
+const IMPORT_EXIT_CODES: &str = "\
+Exit codes:
+  0    every row created (or already existing)
+  1    some rows rejected (rejected.csv)
+  2    usage error or unreadable input (nothing was sent)
+  3    some rows unknown (unknown.csv: they may have been created) or failed (failed.csv)
+  4    the API refused the credentials (the import stopped at once)
+  130  interrupted (Ctrl-C): run again with --resume";
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV (header row naming the API's fields; other columns are passed through to the
+    /// reports) or JSONL file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// What FILE holds; by default its extension tells.
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Requests started per second at most, e.g. 20 or 20/s.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// The journal (default: FILE.journal beside the input).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Continue the import the journal records: rows already created or rejected are skipped.
+    #[arg(long)]
+    pub resume: bool,
+    /// With --resume, send again the rows whose outcome is unknown. Risk: the API may have
+    /// created them already; a row that exists is then rejected as a duplicate and reported as
+    /// already existing. Only safe because the API rejects duplicate numbers.
+    #[arg(long, requires = "resume")]
+    pub retry_unknown: bool,
+    /// Where created.csv, rejected.csv, unknown.csv and failed.csv go (default: FILE-reports/).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Import into an emulator started in this process (needs no account).
+    #[arg(long)]
+    pub sandbox: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+fn parse_rate(value: &str) -> Result<f64, String> {
+    let number = value.trim().trim_end_matches("/s").trim();
+    match number.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("`{value}` is not a positive rate such as 20 or 20/s")),
+    }
 }
 
 #[derive(Debug, Args)]

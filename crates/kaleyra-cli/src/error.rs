@@ -9,6 +9,7 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     pub const TRANSPORT: u8 = 3;
     pub const AUTHENTICATION: u8 = 4;
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,7 @@ pub enum Outcome {
     Rejected,
     TransportFailure,
     AuthenticationFailed,
+    Interrupted,
 }
 
 impl Outcome {
@@ -56,6 +58,7 @@ impl Outcome {
             Outcome::Rejected => exit::REJECTED,
             Outcome::TransportFailure => exit::TRANSPORT,
             Outcome::AuthenticationFailed => exit::AUTHENTICATION,
+            Outcome::Interrupted => exit::INTERRUPTED,
         })
     }
 }

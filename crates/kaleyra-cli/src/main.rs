@@ -11,6 +11,7 @@ mod error;
 mod input;
 mod render;
 mod runtime;
+mod sandbox;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Command::Categories => commands::categories::run(cli.output),
         Command::Number(number) => match number.as_ref() {
             NumberCommand::Add(args) => commands::number_add::run(args, cli.output),
+            NumberCommand::Import(args) => commands::number_import::run(args, cli.output),
         },
         Command::Emulator(args) => commands::emulator::run(args),
     };

@@ -3,4 +3,5 @@
 pub mod categories;
 pub mod emulator;
 pub mod number_add;
+pub mod number_import;
 pub mod validate;

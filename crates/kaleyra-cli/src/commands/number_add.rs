@@ -1,16 +1,14 @@
 //! `kaleyra number add`: validate locally, then send one request (to the API or the sandbox).
 
 use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddr};
 
-use kaleyra_emulator::{Emulator, EmulatorConfig, RunningEmulator, SANDBOX_API_KEY, SANDBOX_SID};
-use kaleyra_model::{AddNumberRequest, ApiKey, Field};
-use kaleyra_transport::{Client, ClientBuilder, Created, Error};
+use kaleyra_model::{AddNumberRequest, Field};
+use kaleyra_transport::{Created, Error};
 use kaleyra_validate::{ValidatedRequest, validate};
 
 use crate::cli::{AddArgs, FieldArgs, Output};
 use crate::error::{CliError, Outcome};
-use crate::{credentials, input, render, runtime};
+use crate::{credentials, input, render, runtime, sandbox};
 
 pub fn run(args: &AddArgs, output: Output) -> Result<Outcome, CliError> {
     let (name, mut request) = match &args.from {
@@ -58,7 +56,7 @@ async fn send(
     output: Output,
 ) -> Result<Outcome, CliError> {
     let (builder, sandbox) = if args.sandbox {
-        let (builder, emulator) = sandbox(args).await?;
+        let (builder, emulator) = sandbox::start(&args.connection).await?;
         (builder, Some(emulator))
     } else {
         (credentials::client_builder(&args.connection)?, None)
@@ -76,26 +74,6 @@ async fn send(
         emulator.shutdown().await;
     }
     outcome
-}
-
-/// An emulator on a free loopback port that accepts the configured credentials (or the
-/// sandbox's), and a client builder pointed at it.
-async fn sandbox(args: &AddArgs) -> Result<(ClientBuilder, RunningEmulator), CliError> {
-    let sid = args
-        .connection
-        .sid
-        .clone()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| SANDBOX_SID.to_owned());
-    let key = credentials::api_key(args.connection.api_key_file.as_deref())?
-        .unwrap_or_else(|| ApiKey::new(SANDBOX_API_KEY));
-    let emulator = Emulator::new(EmulatorConfig::new(sid.clone(), key.clone()))
-        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .map_err(CliError::Emulator)?;
-    let builder = credentials::tune(Client::builder(sid, key), &args.connection)?
-        .base_url(emulator.base_url());
-    Ok((builder, emulator))
 }
 
 fn report(result: Result<Created, Error>, output: Output) -> Result<Outcome, CliError> {

@@ -1,12 +1,29 @@
-//! `kaleyra validate`: one request body, checked offline.
+//! `kaleyra validate`: one request body, or every row of a CSV or JSONL file, checked offline.
 
+use std::io::{BufWriter, Write};
+
+use kaleyra_bulk::check::{self, ProblemKind, RowProblem};
+use kaleyra_bulk::{Format, RowReader};
 use kaleyra_validate::validate;
 
-use crate::cli::{Output, ValidateArgs};
+use crate::cli::{FileFormat, Output, ValidateArgs};
 use crate::error::{CliError, Outcome};
 use crate::{input, render};
 
 pub fn run(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
+    let format = match (args.format, args.file.as_deref()) {
+        (Some(FileFormat::Json), _) | (None, None) => None,
+        (Some(FileFormat::Csv), _) => Some(Format::Csv),
+        (Some(FileFormat::Jsonl), _) => Some(Format::Jsonl),
+        (None, Some(path)) => Format::from_path(path),
+    };
+    match format {
+        None => one_body(args, output),
+        Some(format) => file(args, format, output),
+    }
+}
+
+fn one_body(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
     let source = input::read(args.file.as_deref())?;
     let request = input::parse_request(&source)?;
     render::unknown_keys(&source.name, &request)?;
@@ -21,4 +38,72 @@ pub fn run(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
             Ok(Outcome::Rejected)
         }
     }
+}
+
+fn file(args: &ValidateArgs, format: Format, output: Output) -> Result<Outcome, CliError> {
+    let path = args.file.clone().unwrap_or_else(|| "-".into());
+    let name =
+        if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() };
+    let rows =
+        RowReader::open(&path, format).map_err(|e| CliError::Usage(format!("{name}: {e}")))?;
+    let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let summary = check::check(rows, |problem| print_problem(&mut out, &name, &problem, output))
+        .map_err(|e| match e {
+            FileError::Input(e) => CliError::Usage(format!("{name}: {e}")),
+            FileError::Write(e) => CliError::Write(e),
+        })?;
+    out.flush()?;
+    let mut err = std::io::stderr().lock();
+    writeln!(
+        err,
+        "{name}: {} rows: {} valid, {} invalid, {} duplicate wa_number",
+        summary.rows, summary.valid, summary.invalid, summary.duplicates
+    )?;
+    Ok(if summary.all_valid() { Outcome::Success } else { Outcome::Rejected })
+}
+
+enum FileError {
+    Input(kaleyra_bulk::InputError),
+    Write(std::io::Error),
+}
+
+impl From<kaleyra_bulk::InputError> for FileError {
+    fn from(error: kaleyra_bulk::InputError) -> Self {
+        FileError::Input(error)
+    }
+}
+
+fn print_problem(
+    out: &mut impl Write,
+    name: &str,
+    problem: &RowProblem,
+    output: Output,
+) -> Result<(), FileError> {
+    let (line, row) = (problem.line, problem.row);
+    let written = match (&problem.kind, output) {
+        (ProblemKind::Invalid(rejection), Output::Json) => {
+            let envelope = serde_json::to_string(&rejection.envelope()).unwrap_or_default();
+            writeln!(out, r#"{{"line":{line},"row":{row},"envelope":{envelope}}}"#)
+        }
+        (ProblemKind::Invalid(rejection), Output::Text) => rejection
+            .problems()
+            .iter()
+            .try_for_each(|p| writeln!(out, "{name}:{line}: {}: {}", p.field(), p.message())),
+        (ProblemKind::Unreadable(message), Output::Json) => {
+            writeln!(out, "{}", serde_json::json!({"line": line, "row": row, "error": message}))
+        }
+        (ProblemKind::Unreadable(message), Output::Text) => {
+            writeln!(out, "{name}:{line}: {message}")
+        }
+        (ProblemKind::Duplicate { wa_number, first_line }, Output::Json) => writeln!(
+            out,
+            "{}",
+            serde_json::json!({"line": line, "row": row, "duplicate_of_line": first_line, "wa_number": wa_number})
+        ),
+        (ProblemKind::Duplicate { wa_number, first_line }, Output::Text) => writeln!(
+            out,
+            "{name}:{line}: wa_number: {wa_number} is already on line {first_line} (the API would reject it as a duplicate)"
+        ),
+    };
+    written.map_err(FileError::Write)
 }
