@@ -1,20 +1,30 @@
-//! `cargo xtask`: the project's own automation (codegen, docs, release, bench).
+//! `cargo xtask`: the project's own automation.
 //!
-//! Tasks arrive in later issues; this skeleton exists so the alias and the workspace layout are
-//! settled from the start.
+//! - `cargo xtask bench [--rows N] [--memory-rows N]`: builds the release binary and measures
+//!   offline validation and a journaled import against the emulator, writing
+//!   `docs/benchmarks.md`.
+
+mod bench;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1);
-    match task.as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
         None | Some("help" | "--help" | "-h") => {
-            println!("cargo xtask <task>\n\ntasks: (none yet)");
-            ExitCode::SUCCESS
+            println!(
+                "cargo xtask <task>\n\ntasks:\n  bench [--rows N] [--memory-rows N]   measure validate and import, write docs/benchmarks.md"
+            );
+            Ok(())
         }
-        Some(other) => {
-            eprintln!("xtask: unknown task `{other}`");
-            ExitCode::from(2)
+        Some("bench") => bench::run(&args[1..]),
+        Some(other) => Err(format!("unknown task `{other}`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
         }
     }
 }
