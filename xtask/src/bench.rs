@@ -122,15 +122,12 @@ fn measure(command: &mut Command) -> Result<Measured, String> {
                 status: status.code().unwrap_or(-1),
             });
         }
-        if let Ok(text) = std::fs::read_to_string(&status_path) {
-            if let Some(kib) = text
-                .lines()
+        let kib = std::fs::read_to_string(&status_path).ok().and_then(|text| {
+            text.lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            {
-                peak_kib = peak_kib.max(kib);
-            }
-        }
+        });
+        peak_kib = peak_kib.max(kib.unwrap_or(0));
         std::thread::sleep(Duration::from_millis(5));
     }
 }
