@@ -163,6 +163,9 @@ pub async fn run(
                     _ = stop.changed() => { interrupted = true; continue; }
                 };
                 let Ok(permit) = permit else { break };
+                if shared.stopped() {
+                    break;
+                }
                 let (client, journal, shared) = (client.clone(), journal.clone(), shared.clone());
                 // Reap finished tasks as we go so the set stays as small as the concurrency.
                 while in_flight.try_join_next().is_some() {}
@@ -319,6 +322,10 @@ async fn send_row(
     let mut intent_written = false;
     loop {
         shared.gate.wait().await;
+        // Credentials refused meanwhile: leave the row unsent (it is reported as failed).
+        if shared.stopped() && !intent_written {
+            return Ok(());
+        }
         if !intent_written {
             journal.durable(Entry::Intent { row }).await?;
             intent_written = true;

@@ -255,3 +255,55 @@ fn sigkill_with_emulator_faults_then_resume_agrees_with_the_emulator() {
         },
     );
 }
+
+#[test]
+fn ctrl_c_lets_requests_in_flight_finish_and_exits_130_then_resume_finishes() {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let emulator = runtime.block_on(async {
+        Emulator::new(EmulatorConfig::new(SID, ApiKey::new(KEY)))
+            .bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+    });
+    // Slow answers: the interrupt lands while requests are in flight.
+    emulator.set_faults(FaultPlan { latency_ms: 100, rules: Vec::new() });
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("numbers.csv");
+    let valid = write_csv(&input, 400);
+    let mut child = import_command(&input, &emulator, &[]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let created_so_far = emulator.numbers().creations();
+    assert!(created_so_far > 0 && created_so_far < valid.len() as u64, "{created_so_far}");
+    // Nothing in flight was abandoned: every intent has its outcome.
+    let journal = std::fs::read_to_string(dir.path().join("numbers.csv.journal")).unwrap();
+    assert_eq!(journal.matches("\"intent\"").count(), journal.matches("\"created\"").count());
+
+    emulator.set_faults(FaultPlan::default());
+    let status = import_command(&input, &emulator, &["--resume"]).status().unwrap();
+    assert_eq!(status.code(), Some(1), "some rows are rejected by design");
+    let report = emulator.numbers();
+    assert_eq!(report.creations(), valid.len() as u64);
+    assert!(report.numbers.iter().all(|n| n.creations <= 1));
+}
+
+#[test]
+fn refused_credentials_exit_4() {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let emulator = runtime.block_on(async {
+        Emulator::new(EmulatorConfig::new(SID, ApiKey::new("another key")))
+            .bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("numbers.csv");
+    write_csv(&input, 100);
+    let status = import_command(&input, &emulator, &[]).status().unwrap();
+    assert_eq!(status.code(), Some(4));
+    assert!(emulator.numbers().received <= 16);
+}
