@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,7 @@ struct Measured {
 pub fn run(args: &[String]) -> Result<(), String> {
     let rows = flag(args, "--rows").unwrap_or(100_000);
     let memory_rows = flag(args, "--memory-rows").unwrap_or(1_000_000);
-    let root = workspace_root()?;
+    let root = crate::workspace_root()?;
     let status = Command::new(env!("CARGO"))
         .args(["build", "--release", "-p", "kaleyra-cli"])
         .current_dir(&root)
@@ -188,13 +188,6 @@ fn write_csv(path: &Path, rows: u64, offset: u64) -> Result<(), String> {
 fn flag(args: &[String], name: &str) -> Option<u64> {
     let at = args.iter().position(|a| a == name)?;
     args.get(at + 1)?.replace('_', "").parse().ok()
-}
-
-fn workspace_root() -> Result<PathBuf, String> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_owned)
-        .ok_or_else(|| "no workspace root".to_owned())
 }
 
 fn cpu_model() -> String {

@@ -1,10 +1,17 @@
 //! `cargo xtask`: the project's own automation.
 //!
+//! - `cargo xtask codegen [--check]`: the Rust tables, `docs/openapi.yaml` and
+//!   `docs/reference.md` from `spec/kaleyra.toml`.
 //! - `cargo xtask bench [--rows N] [--memory-rows N]`: builds the release binary and measures
 //!   offline validation and a journaled import against the emulator, writing
 //!   `docs/benchmarks.md`.
 
 mod bench;
+mod codegen;
+mod openapi;
+mod spec;
+
+use std::path::{Path, PathBuf};
 
 use std::process::ExitCode;
 
@@ -17,6 +24,7 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
+        Some("codegen") => codegen::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some(other) => Err(format!("unknown task `{other}`")),
     };
@@ -27,4 +35,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> Result<PathBuf, String> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .ok_or_else(|| "no workspace root".to_owned())
 }

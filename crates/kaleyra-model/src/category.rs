@@ -5,74 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A business category. The API matches the exact string, ignoring (ASCII) case, and stores the
-/// canonical spelling of [`Category::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Category {
-    Automotive,
-    BeautySpaAndSalon,
-    ClothingAndApparel,
-    Education,
-    Entertainment,
-    EventPlanningAndService,
-    FinanceAndBanking,
-    FoodAndGrocery,
-    PublicService,
-    HotelAndLodging,
-    MedicalAndHealth,
-    NonProfit,
-    ProfessionalServices,
-    ShoppingAndRetail,
-    TravelAndTransportation,
-    Restaurant,
-    Other,
-}
+pub use crate::generated::Category;
 
 impl Category {
-    /// Every category, in the vendor's order (the order of the invalid-category message).
-    pub const ALL: [Category; 17] = [
-        Category::Automotive,
-        Category::BeautySpaAndSalon,
-        Category::ClothingAndApparel,
-        Category::Education,
-        Category::Entertainment,
-        Category::EventPlanningAndService,
-        Category::FinanceAndBanking,
-        Category::FoodAndGrocery,
-        Category::PublicService,
-        Category::HotelAndLodging,
-        Category::MedicalAndHealth,
-        Category::NonProfit,
-        Category::ProfessionalServices,
-        Category::ShoppingAndRetail,
-        Category::TravelAndTransportation,
-        Category::Restaurant,
-        Category::Other,
-    ];
-
-    /// The canonical spelling, as the vendor lists it.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Category::Automotive => "Automotive",
-            Category::BeautySpaAndSalon => "Beauty, Spa, and Salon",
-            Category::ClothingAndApparel => "Clothing and Apparel",
-            Category::Education => "Education",
-            Category::Entertainment => "Entertainment",
-            Category::EventPlanningAndService => "Event Planning and Service",
-            Category::FinanceAndBanking => "Finance and Banking",
-            Category::FoodAndGrocery => "Food and Grocery",
-            Category::PublicService => "Public Service",
-            Category::HotelAndLodging => "Hotel and Lodging",
-            Category::MedicalAndHealth => "Medical and Health",
-            Category::NonProfit => "Non-profit",
-            Category::ProfessionalServices => "Professional Services",
-            Category::ShoppingAndRetail => "Shopping and Retail",
-            Category::TravelAndTransportation => "Travel and Transportation",
-            Category::Restaurant => "Restaurant",
-            Category::Other => "Other",
-        }
-    }
-
     /// Exact match ignoring ASCII case; no trimming, no other folding.
     pub fn parse(value: &str) -> Option<Category> {
         Category::ALL.into_iter().find(|category| category.as_str().eq_ignore_ascii_case(value))

@@ -29,6 +29,7 @@ mod code;
 mod credentials;
 mod envelope;
 mod field;
+mod generated;
 mod request;
 
 pub use category::{Category, UnknownCategory};

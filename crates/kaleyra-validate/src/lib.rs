@@ -33,6 +33,7 @@
 //! wrong.
 
 mod format;
+mod generated;
 mod messages;
 mod phone;
 mod problem;

@@ -33,23 +33,11 @@ pub struct Limits {
 
 impl Default for Limits {
     /// WhatsApp Business profile limits where Meta documents one (address 256, description
-    /// 512, e-mail 128, website 256), generous caps elsewhere. Assumptions, listed in `spec/`.
+    /// 512, e-mail 128, website 256), generous caps elsewhere. Assumptions, from `spec/`.
     fn default() -> Self {
-        let mut limits = Limits::none();
-        for (field, max) in [
-            (Field::DisplayName, 256),
-            (Field::WaNumber, 16),
-            (Field::Address, 256),
-            (Field::IncomingUrl, 2048),
-            (Field::DisplayImage, 2048),
-            (Field::BusinessDescription, 512),
-            (Field::BusinessCategory, 64),
-            (Field::ContactEmail, 128),
-            (Field::Website, 256),
-        ] {
-            limits = limits.with(field, Some(max));
-        }
-        limits
+        crate::generated::DEFAULT_LIMITS
+            .into_iter()
+            .fold(Limits::none(), |limits, (field, max)| limits.with(field, Some(max)))
     }
 }
 
