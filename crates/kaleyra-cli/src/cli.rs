@@ -56,6 +56,17 @@ pub enum Command {
     /// Run a local server that behaves like the API (same route, envelopes and rules).
     #[command(after_help = ENVIRONMENT)]
     Emulator(EmulatorArgs),
+    /// Print shell completions, e.g. `kaleyra completions bash > ~/.local/share/bash-completion/completions/kaleyra`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages for every command into DIR (used by `cargo xtask release`).
+    #[command(hide = true)]
+    Manpages {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,8 @@ fn main() -> ExitCode {
             NumberCommand::Import(args) => commands::number_import::run(args, cli.output),
         },
         Command::Emulator(args) => commands::emulator::run(args),
+        Command::Completions { shell } => commands::docs::completions(*shell),
+        Command::Manpages { dir } => commands::docs::manpages(dir),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -58,3 +58,34 @@ fn categories() {
     assert_snapshot!("categories_text", run(&["categories"], ""));
     assert_snapshot!("categories_json", run(&["categories", "-o", "json"], ""));
 }
+
+#[test]
+fn completions_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "_kaleyra()"),
+        ("zsh", "#compdef kaleyra"),
+        ("fish", "complete -c kaleyra"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let output = common::kaleyra().args(["completions", shell]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains(marker), "{shell}");
+    }
+}
+
+#[test]
+fn man_pages_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = common::kaleyra().arg("manpages").arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    for page in [
+        "kaleyra.1",
+        "kaleyra-validate.1",
+        "kaleyra-number-add.1",
+        "kaleyra-number-import.1",
+        "kaleyra-emulator.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+}

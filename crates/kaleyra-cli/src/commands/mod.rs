@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod categories;
+pub mod docs;
 pub mod emulator;
 pub mod number_add;
 pub mod number_import;
