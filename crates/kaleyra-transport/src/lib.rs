@@ -13,18 +13,27 @@
 //! - **The key stays secret**: it is redacted in `Debug`, marked sensitive on the wire, masked in
 //!   [`PreparedRequest`], and plain `http://` is refused except to loopback.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use kaleyra_model::{AddNumberRequest, ApiKey};
 //! use kaleyra_transport::Client;
 //!
-//! let client = Client::builder("HXXXXXXX071US", ApiKey::new("Ac4XXXXX21f")).build()?;
+//! // A local emulator stands in for https://api.kaleyra.io here.
+//! let emulator = kaleyra_emulator::Emulator::new(kaleyra_emulator::EmulatorConfig::sandbox())
+//!     .bind("127.0.0.1:0".parse()?)
+//!     .await?;
+//!
+//! let client = Client::builder("HXXXXXXX071US", ApiKey::new("Ac4XXXXX21f"))
+//!     .base_url(emulator.base_url()) // leave out for the real API, or use .region(..)
+//!     .build()?;
 //! let request = kaleyra_validate::validate(&AddNumberRequest::new("xyz", "+13236550017"))?;
 //! match client.add_number(&request).await {
 //!     Ok(created) => println!("created id {}", created.record().map_or(0, |r| r.id)),
 //!     Err(error) if error.may_have_been_created() => eprintln!("unknown outcome: {error}"),
 //!     Err(error) => eprintln!("not created: {error}"),
 //! }
+//! assert_eq!(emulator.numbers().creations(), 1);
 //! # Ok(()) }
 //! ```
 
