@@ -4,12 +4,14 @@
 //!   `docs/reference.md` from `spec/kaleyra.toml`.
 //! - `cargo xtask release VERSION [--publish] [--no-verify]`: bump, changelog, packages,
 //!   artifacts in `target/dist/`.
+//! - `cargo xtask deny`: licenses, sources and banned crates of the dependency tree.
 //! - `cargo xtask bench [--rows N] [--memory-rows N]`: builds the release binary and measures
 //!   offline validation and a journaled import against the emulator, writing
 //!   `docs/benchmarks.md`.
 
 mod bench;
 mod codegen;
+mod deny;
 mod openapi;
 mod release;
 mod spec;
@@ -23,13 +25,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         None | Some("help" | "--help" | "-h") => {
             println!(
-                "cargo xtask <task>\n\ntasks:\n  release VERSION [--publish] [--no-verify]   bump, changelog, cargo package, target/dist/\n  bench [--rows N] [--memory-rows N]   measure validate and import, write docs/benchmarks.md"
+                "cargo xtask <task>\n\ntasks:\n  release VERSION [--publish] [--no-verify]   bump, changelog, cargo package, target/dist/\n  deny                                 licenses, sources and banned crates, offline\n  bench [--rows N] [--memory-rows N]   measure validate and import, write docs/benchmarks.md"
             );
             Ok(())
         }
         Some("codegen") => codegen::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
+        Some("deny") => deny::run(&args[1..]),
         Some(other) => Err(format!("unknown task `{other}`")),
     };
     match result {
