@@ -173,6 +173,7 @@ async fn serve(
         }
         let _ = stream.set_nodelay(true);
         let watcher = graceful.watcher();
+        let first_byte_timeout = shared.config.header_read_timeout;
         #[cfg(feature = "tls")]
         let handshake_timeout = shared.config.header_read_timeout;
         let shared = shared.clone();
@@ -190,6 +191,15 @@ async fn serve(
                     let connection = builder.serve_connection(TokioIo::new(stream), service);
                     let _ = watcher.watch(connection.into_owned()).await;
                 }
+                return;
+            }
+            // Telling HTTP/1 from HTTP/2 waits for the first bytes with no deadline of its own:
+            // a client that connects and says nothing would hold its slot forever.
+            let mut first = [0u8; 1];
+            if !matches!(
+                tokio::time::timeout(first_byte_timeout, stream.peek(&mut first)).await,
+                Ok(Ok(1))
+            ) {
                 return;
             }
             let connection = builder.serve_connection(TokioIo::new(stream), service);
