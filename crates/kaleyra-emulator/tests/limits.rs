@@ -128,3 +128,30 @@ proptest! {
         });
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Smoke version of the `emulator_request` fuzz target: raw bytes on the socket.
+    #[test]
+    fn any_bytes_on_the_socket_get_an_answer_or_a_close(data in prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..512),
+        "(GET|POST|PUT) /[a-z_/]{0,20} HTTP/1\\.[01]\r\n([a-z-]{1,10}: [ -~]{0,20}\r\n){0,5}\r\n[ -~]{0,40}".prop_map(String::into_bytes),
+    ]) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let mut config = config();
+            config.header_read_timeout = Duration::from_millis(300);
+            config.body_read_timeout = Duration::from_millis(300);
+            let emulator = start(config).await;
+            let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
+            let _ = stream.write_all(&data).await;
+            let _ = stream.shutdown().await;
+            let mut answer = Vec::new();
+            let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+            assert!(read.is_ok(), "no answer and no close for {data:?}");
+            let (status, _) = post(&emulator, br#"{"display_name":"a","wa_number":"+13236550017"}"#).await;
+            assert_eq!(status, 200);
+        });
+    }
+}

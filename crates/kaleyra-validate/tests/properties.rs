@@ -132,3 +132,28 @@ fn the_example_numbers_cover_many_regions() {
         .collect();
     assert!(rejected.is_empty(), "{rejected:?}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Smoke version of the `request_validation` fuzz target: raw JSON bytes.
+    #[test]
+    fn raw_json_bodies_never_panic(body in prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..256),
+        proptest::collection::btree_map("[a-z_]{1,20}", any::<String>(), 0..10)
+            .prop_map(|map| serde_json::to_vec(&map).unwrap()),
+    ]) {
+        if let Ok(request) = serde_json::from_slice::<AddNumberRequest>(&body) {
+            match validate(&request) {
+                Ok(valid) => {
+                    let again: AddNumberRequest = serde_json::from_str(&valid.to_json()).unwrap();
+                    prop_assert_eq!(validate(&again).unwrap(), valid);
+                }
+                Err(rejection) => {
+                    let parsed = ErrorEnvelope::from_slice(rejection.to_json().as_bytes()).unwrap();
+                    prop_assert_eq!(parsed, rejection.envelope());
+                }
+            }
+        }
+    }
+}
