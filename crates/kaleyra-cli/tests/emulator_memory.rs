@@ -48,9 +48,7 @@ fn memory_stays_bounded_under_large_bodies_and_idle_connections() {
             let authority = authority.clone();
             std::thread::spawn(move || {
                 let Ok(mut stream) = TcpStream::connect(&authority) else { return };
-                let head = format!(
-                    "POST /v1/HXXXXXXX071US/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: Ac4XXXXX21f\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
-                );
+                let head = "POST /v1/HXXXXXXX071US/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: Ac4XXXXX21f\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
                 let _ = stream.write_all(head.as_bytes());
                 let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "a".repeat(64 * 1024));
                 for _ in 0..160 {
