@@ -10,6 +10,7 @@
 //!   `docs/benchmarks.md`.
 
 mod bench;
+mod bench_process;
 mod codegen;
 mod deny;
 mod openapi;

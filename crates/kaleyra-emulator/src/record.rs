@@ -15,7 +15,7 @@ pub(crate) fn build(
     now: i64,
 ) -> NumberRecord {
     let text = |field| request.get(field).map(str::to_owned);
-    let iso_code = request.iso_code().unwrap_or_default().to_owned();
+    let iso_code = request.iso_code().unwrap_or_default();
     NumberRecord {
         company_id: company_id.to_owned(),
         phone_number: request.wa_number().to_owned(),

@@ -21,7 +21,7 @@
 //! );
 //! let valid = kaleyra_validate::validate(&ok).unwrap();
 //! assert_eq!(valid.display_name(), "xyz");
-//! assert_eq!(valid.iso_code(), Some("US"));
+//! assert_eq!(valid.iso_code().as_deref(), Some("US"));
 //! assert_eq!(
 //!     valid.to_json(),
 //!     r#"{"display_name":"xyz","wa_number":"+13236550017","business_category":"Medical and Health"}"#
@@ -97,8 +97,9 @@ fn check_field(
     match field {
         Field::DisplayName => valid.display_name = value.to_owned(),
         Field::WaNumber => {
-            let number = phone::parse_e164(value).ok_or(ProblemKind::InvalidNumber)?;
-            valid.iso_code = number.iso_code;
+            if !phone::is_valid_e164(value) {
+                return Err(ProblemKind::InvalidNumber);
+            }
             valid.wa_number = value.to_owned();
         }
         Field::Address => valid.address = Some(value.to_owned()),

@@ -23,8 +23,6 @@ pub struct ValidatedRequest {
     pub(crate) contact_email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) website: Option<String>,
-    #[serde(skip)]
-    pub(crate) iso_code: Option<[u8; 2]>,
 }
 
 impl ValidatedRequest {
@@ -56,9 +54,10 @@ impl ValidatedRequest {
         }
     }
 
-    /// ISO 3166-1 alpha-2 region of the number (`US`, `IN`, ...), when known.
-    pub fn iso_code(&self) -> Option<&str> {
-        self.iso_code.as_ref().and_then(|code| std::str::from_utf8(code).ok())
+    /// ISO 3166-1 alpha-2 region of the number (`US`, `IN`, ...), when known. Looked up on
+    /// each call (as costly as validating the number again), not during validation.
+    pub fn iso_code(&self) -> Option<String> {
+        crate::phone::region(&self.wa_number)
     }
 
     /// The normalized request body, compact JSON.

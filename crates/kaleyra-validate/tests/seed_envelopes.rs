@@ -84,7 +84,7 @@ fn empty_display_image_gives_the_bare_seed_envelope() {
 fn the_seed_sample_request_is_valid_and_normalizes_to_itself() {
     let valid = validate(&sample()).unwrap();
     assert_eq!(valid.to_json(), minified(SAMPLE_REQUEST));
-    assert_eq!(valid.iso_code(), Some("US"));
+    assert_eq!(valid.iso_code().as_deref(), Some("US"));
 }
 
 #[test]
