@@ -31,8 +31,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             return Err(format!("`{tool}` is needed: apt-get install {tool}"));
         }
     }
-    cargo(&root, &["build", "--release", "-p", "kaleyra-cli"])?;
-    cargo(&root, &["build", "--release", "-p", "kaleyra-emulator", "--example", "bare"])?;
+    crate::cargo(&root, &["build", "--release", "-p", "kaleyra-cli"])?;
+    crate::cargo(&root, &["build", "--release", "-p", "kaleyra-emulator", "--example", "bare"])?;
     let binary = root.join("target/release/kaleyra");
     let bare = root.join("target/release/examples/bare");
     let work = root.join("target/bench");
@@ -243,15 +243,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
-    let status = Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    if status.success() { Ok(()) } else { Err(format!("cargo {} failed", args.join(" "))) }
 }
 
 fn write_csv(path: &Path, rows: u64, offset: u64) -> Result<(), String> {

@@ -52,3 +52,13 @@ pub fn workspace_root() -> Result<PathBuf, String> {
         .map(Path::to_owned)
         .ok_or_else(|| "no workspace root".to_owned())
 }
+
+/// Runs cargo (the one running xtask) in `root`.
+pub fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.success() { Ok(()) } else { Err(format!("cargo {} failed", args.join(" "))) }
+}

@@ -30,18 +30,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let changelog_path = root.join("CHANGELOG.md");
     write(&changelog_path, &release_changelog(&read(&changelog_path)?, version, &today())?)?;
     // Refresh the lock file for the new versions of our own crates.
-    cargo(&root, &["update", "--workspace"])?;
+    crate::cargo(&root, &["update", "--workspace"])?;
 
     let mut package = vec!["package", "--workspace", "--exclude", "xtask", "--allow-dirty"];
     if !verify {
         package.push("--no-verify");
     }
-    cargo(&root, &package)?;
+    crate::cargo(&root, &package)?;
     if publish {
-        cargo(&root, &["publish", "--workspace", "--exclude", "xtask", "--allow-dirty"])?;
+        crate::cargo(&root, &["publish", "--workspace", "--exclude", "xtask", "--allow-dirty"])?;
     }
 
-    cargo(&root, &["build", "--release", "--locked", "-p", "kaleyra-cli"])?;
+    crate::cargo(&root, &["build", "--release", "--locked", "-p", "kaleyra-cli"])?;
     let dist = root.join("target/dist");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(dist.join("completions")).map_err(|e| e.to_string())?;
@@ -140,15 +140,6 @@ fn today() -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
-}
-
-fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
-    let status = Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    if status.success() { Ok(()) } else { Err(format!("cargo {} failed", args.join(" "))) }
 }
 
 fn capture(root: &Path, program: &str, args: &[&str]) -> Result<String, String> {

@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{kaleyra, render};
 use insta::assert_snapshot;
-use kaleyra_emulator::{Emulator, EmulatorConfig, Fault, FaultPlan, FaultRule, RunningEmulator};
-use kaleyra_model::ApiKey;
+use kaleyra_emulator::{Fault, FaultPlan, FaultRule, RunningEmulator};
 
 const SID: &str = "HXIMPORT";
 const KEY: &str = "import-test-key-0123";
@@ -151,14 +150,7 @@ fn sigkill_and_resume(rows: u32, faults: FaultPlan) {
             as u64;
     eprintln!("seed {seed}");
     let mut random = Counters { state: seed };
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let emulator = runtime.block_on(async {
-        Emulator::new(EmulatorConfig::new(SID, ApiKey::new(KEY)))
-            .bind("127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap()
-    });
+    let (runtime, emulator) = common::emulator(SID, KEY);
     emulator.set_faults(faults);
     let dir = tempfile::tempdir().unwrap();
     let input: PathBuf = dir.path().join("numbers.csv");
@@ -258,14 +250,7 @@ fn sigkill_with_emulator_faults_then_resume_agrees_with_the_emulator() {
 
 #[test]
 fn ctrl_c_lets_requests_in_flight_finish_and_exits_130_then_resume_finishes() {
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let emulator = runtime.block_on(async {
-        Emulator::new(EmulatorConfig::new(SID, ApiKey::new(KEY)))
-            .bind("127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap()
-    });
+    let (_runtime, emulator) = common::emulator(SID, KEY);
     // Slow answers: the interrupt lands while requests are in flight.
     emulator.set_faults(FaultPlan { latency_ms: 100, rules: Vec::new() });
     let dir = tempfile::tempdir().unwrap();
@@ -292,14 +277,7 @@ fn ctrl_c_lets_requests_in_flight_finish_and_exits_130_then_resume_finishes() {
 
 #[test]
 fn refused_credentials_exit_4() {
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let emulator = runtime.block_on(async {
-        Emulator::new(EmulatorConfig::new(SID, ApiKey::new("another key")))
-            .bind("127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap()
-    });
+    let (_runtime, emulator) = common::emulator(SID, "another key");
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("numbers.csv");
     write_csv(&input, 100);

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use kaleyra_emulator::{Emulator, EmulatorConfig, Fault, FaultPlan, FaultRule};
+use kaleyra_emulator::{EmulatorConfig, Fault, FaultPlan, FaultRule};
 use kaleyra_model::ApiKey;
 
 const SID: &str = "HXSECRET";
@@ -35,14 +35,7 @@ fn files_under(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
 
 #[test]
 fn the_key_is_never_printed_logged_journaled_or_reported() {
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let emulator = runtime.block_on(async {
-        Emulator::new(EmulatorConfig::new(SID, ApiKey::new(KEY)))
-            .bind("127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap()
-    });
+    let (_runtime, emulator) = common::emulator(SID, KEY);
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("numbers.csv");
     std::fs::write(

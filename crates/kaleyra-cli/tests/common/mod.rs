@@ -36,3 +36,18 @@ pub fn run(args: &[&str], stdin: &str) -> String {
     let output = kaleyra().args(args).write_stdin(stdin).output().unwrap();
     render(&output)
 }
+
+/// An emulator accepting `sid` and `key` on 127.0.0.1, served by a runtime of its own while the
+/// test runs the binary as a child process. Keep the runtime alive as long as the emulator.
+pub fn emulator(
+    sid: &str,
+    key: &str,
+) -> (tokio::runtime::Runtime, kaleyra_emulator::RunningEmulator) {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let config = kaleyra_emulator::EmulatorConfig::new(sid, kaleyra_model::ApiKey::new(key));
+    let emulator = runtime.block_on(async {
+        kaleyra_emulator::Emulator::new(config).bind("127.0.0.1:0".parse().unwrap()).await.unwrap()
+    });
+    (runtime, emulator)
+}
