@@ -32,13 +32,32 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // Refresh the lock file for the new versions of our own crates.
     crate::cargo(&root, &["update", "--workspace"])?;
 
-    let mut package = vec!["package", "--workspace", "--exclude", "xtask", "--allow-dirty"];
+    let mut package = vec![
+        "package",
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--exclude",
+        "kaleyra-seed",
+        "--allow-dirty",
+    ];
     if !verify {
         package.push("--no-verify");
     }
     crate::cargo(&root, &package)?;
     if publish {
-        crate::cargo(&root, &["publish", "--workspace", "--exclude", "xtask", "--allow-dirty"])?;
+        crate::cargo(
+            &root,
+            &[
+                "publish",
+                "--workspace",
+                "--exclude",
+                "xtask",
+                "--exclude",
+                "kaleyra-seed",
+                "--allow-dirty",
+            ],
+        )?;
     }
 
     crate::cargo(&root, &["build", "--release", "--locked", "-p", "kaleyra-cli"])?;

@@ -9,16 +9,13 @@ use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 use kaleyra_emulator::{Emulator, EmulatorConfig, NumbersReport, RunningEmulator};
 use kaleyra_model::ApiKey;
+use kaleyra_seed::{
+    EMPTY_DISPLAY_IMAGE, INVALID_CATEGORY, MISSING_MANDATORY, SAMPLE_REQUEST, SUCCESS, minified,
+};
 
 const SID: &str = "HX0TEST071US";
 const KEY: &str = "emulator-test-key";
 const PATH: &str = "/v1/HX0TEST071US/whatsapp/number";
-
-const SUCCESS: &str = include_str!("../../../spec/examples/success.json");
-const MISSING_MANDATORY: &str = include_str!("../../../spec/examples/missing_mandatory.json");
-const INVALID_CATEGORY: &str = include_str!("../../../spec/examples/invalid_category.json");
-const EMPTY_DISPLAY_IMAGE: &str = include_str!("../../../spec/examples/empty_display_image.json");
-const SAMPLE_REQUEST: &str = include_str!("../../../spec/examples/sample_request.json");
 
 struct Answer {
     status: u16,
@@ -58,23 +55,6 @@ async fn send(
 async fn create(emulator: &RunningEmulator, body: &str) -> Answer {
     send(emulator, "POST", PATH, &[("api-key", KEY), ("Content-Type", "application/json")], body)
         .await
-}
-
-/// The page's JSON with the white space between tokens removed, key order kept.
-fn minified(text: &str) -> String {
-    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
-    for c in text.chars() {
-        if in_string {
-            in_string = escaped || c != '"';
-            escaped = !escaped && c == '\\';
-        } else if c.is_whitespace() {
-            continue;
-        } else {
-            in_string = c == '"';
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `created_at` is the clock's: masked for snapshots.

@@ -4,23 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kaleyra_model::{AddNumberRequest, Code, ErrorEnvelope, SuccessEnvelope};
-use serde::Serialize;
+use kaleyra_seed::{
+    EMPTY_DISPLAY_IMAGE, INVALID_CATEGORY, MISSING_MANDATORY, SAMPLE_REQUEST, SUCCESS, seed_pretty,
+};
 use serde_json::Value;
-
-const SUCCESS: &str = include_str!("../../../spec/examples/success.json");
-const MISSING_MANDATORY: &str = include_str!("../../../spec/examples/missing_mandatory.json");
-const INVALID_CATEGORY: &str = include_str!("../../../spec/examples/invalid_category.json");
-const EMPTY_DISPLAY_IMAGE: &str = include_str!("../../../spec/examples/empty_display_image.json");
-const SAMPLE_REQUEST: &str = include_str!("../../../spec/examples/sample_request.json");
-
-/// The page prints its JSON with four-space indentation.
-fn seed_pretty<T: Serialize>(value: &T) -> String {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    value.serialize(&mut serializer).unwrap();
-    String::from_utf8(out).unwrap() + "\n"
-}
 
 fn same_json(left: &str, right: &str) {
     let left: Value = serde_json::from_str(left).unwrap();

@@ -4,38 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kaleyra_model::{AddNumberRequest, ErrorEnvelope, Field};
+use kaleyra_seed::{
+    EMPTY_DISPLAY_IMAGE, INVALID_CATEGORY, MISSING_MANDATORY, SAMPLE_REQUEST, minified, seed_pretty,
+};
 use kaleyra_validate::{ProblemKind, Rules, validate, validate_with};
-use serde::Serialize;
-
-const MISSING_MANDATORY: &str = include_str!("../../../spec/examples/missing_mandatory.json");
-const INVALID_CATEGORY: &str = include_str!("../../../spec/examples/invalid_category.json");
-const EMPTY_DISPLAY_IMAGE: &str = include_str!("../../../spec/examples/empty_display_image.json");
-const SAMPLE_REQUEST: &str = include_str!("../../../spec/examples/sample_request.json");
-
-fn seed_pretty<T: Serialize>(value: &T) -> String {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    value.serialize(&mut serializer).unwrap();
-    String::from_utf8(out).unwrap() + "\n"
-}
-
-/// The page's JSON with the white space between tokens removed, key order kept.
-fn minified(text: &str) -> String {
-    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
-    for c in text.chars() {
-        if in_string {
-            in_string = escaped || c != '"';
-            escaped = !escaped && c == '\\';
-        } else if c.is_whitespace() {
-            continue;
-        } else {
-            in_string = c == '"';
-        }
-        out.push(c);
-    }
-    out
-}
 
 fn reject(json: &str) -> kaleyra_validate::Rejection {
     let request: AddNumberRequest = serde_json::from_str(json).unwrap();

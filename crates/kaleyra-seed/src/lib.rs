@@ -1,0 +1,51 @@
+//! Test support shared by the crates' tests: the vendor page's JSON examples (placeholders
+//! replaced by realistic values, from `spec/examples/`) and the two ways of printing JSON the
+//! tests compare with: the page's four-space indentation, and the compact wire form.
+
+use serde::Serialize;
+
+pub const SUCCESS: &str = include_str!("../../../spec/examples/success.json");
+pub const MISSING_MANDATORY: &str = include_str!("../../../spec/examples/missing_mandatory.json");
+pub const INVALID_CATEGORY: &str = include_str!("../../../spec/examples/invalid_category.json");
+pub const EMPTY_DISPLAY_IMAGE: &str =
+    include_str!("../../../spec/examples/empty_display_image.json");
+pub const SAMPLE_REQUEST: &str = include_str!("../../../spec/examples/sample_request.json");
+
+/// `value` printed as the page prints JSON: four-space indentation and a final line end.
+pub fn seed_pretty<T: Serialize>(value: &T) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // Test support: a value that cannot be printed is a broken test.
+    #[allow(clippy::expect_used)]
+    value.serialize(&mut serializer).expect("serializable");
+    String::from_utf8_lossy(&out).into_owned() + "\n"
+}
+
+/// The page's JSON with the white space between tokens removed, key order kept.
+pub fn minified(text: &str) -> String {
+    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+    for c in text.chars() {
+        if in_string {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+        } else if c.is_whitespace() {
+            continue;
+        } else {
+            in_string = c == '"';
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn minified_keeps_strings_whole() {
+        assert_eq!(
+            super::minified("{ \"a b\" : [ 1, \"x \\\" y\" ] }\n"),
+            r#"{"a b":[1,"x \" y"]}"#
+        );
+    }
+}
