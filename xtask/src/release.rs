@@ -6,6 +6,10 @@
 use std::path::Path;
 use std::process::Command;
 
+/// Every workspace crate but the unpublished ones (`publish = false`).
+const PUBLISHABLE: &[&str] =
+    &["--workspace", "--exclude", "xtask", "--exclude", "kaleyra-seed", "--allow-dirty"];
+
 pub fn run(args: &[String]) -> Result<(), String> {
     let version = args
         .iter()
@@ -32,32 +36,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // Refresh the lock file for the new versions of our own crates.
     crate::cargo(&root, &["update", "--workspace"])?;
 
-    let mut package = vec![
-        "package",
-        "--workspace",
-        "--exclude",
-        "xtask",
-        "--exclude",
-        "kaleyra-seed",
-        "--allow-dirty",
-    ];
+    let mut package = [&["package"][..], PUBLISHABLE].concat();
     if !verify {
         package.push("--no-verify");
     }
     crate::cargo(&root, &package)?;
     if publish {
-        crate::cargo(
-            &root,
-            &[
-                "publish",
-                "--workspace",
-                "--exclude",
-                "xtask",
-                "--exclude",
-                "kaleyra-seed",
-                "--allow-dirty",
-            ],
-        )?;
+        crate::cargo(&root, &[&["publish"][..], PUBLISHABLE].concat())?;
     }
 
     crate::cargo(&root, &["build", "--release", "--locked", "-p", "kaleyra-cli"])?;
