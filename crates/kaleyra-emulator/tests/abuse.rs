@@ -143,29 +143,32 @@ async fn thousands_of_idle_connections_do_not_stop_the_service() {
     still_serving(&emulator, 6).await;
 }
 
+/// Writes `bytes`, closes the writing half, and reads until the server closes.
+async fn send_then_half_close(emulator: &RunningEmulator, bytes: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    answer
+}
+
 #[tokio::test]
 async fn half_closed_connections_are_answered_or_closed() {
     let emulator = start(config()).await;
     let body = r#"{"display_name":"half","wa_number":"+13236550077"}"#;
-    let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
-    stream.write_all(head(body.len(), "").as_bytes()).await.unwrap();
-    stream.write_all(body.as_bytes()).await.unwrap();
-    stream.shutdown().await.unwrap();
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
-        .await
-        .unwrap()
-        .unwrap();
+    let mut request = head(body.len(), "").into_bytes();
+    request.extend_from_slice(body.as_bytes());
+    let answer = send_then_half_close(&emulator, &request).await;
     let text = String::from_utf8_lossy(&answer);
     assert!(text.is_empty() || text.starts_with("HTTP/1.1 200"), "{text}");
+    let created = emulator.numbers().creations();
     // Half of a request, then half-closed: closed without an answer, nothing created.
-    let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
-    stream.write_all(&head(100, "").as_bytes()[..40]).await.unwrap();
-    stream.shutdown().await.unwrap();
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
-        .await
-        .unwrap()
-        .unwrap();
+    let answer = send_then_half_close(&emulator, &head(100, "").as_bytes()[..40]).await;
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(emulator.numbers().creations(), created);
     still_serving(&emulator, 8).await;
 }
