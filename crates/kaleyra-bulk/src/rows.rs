@@ -189,15 +189,9 @@ impl RowReader {
                 if text.trim().is_empty() {
                     continue;
                 }
-                let request = serde_json::from_str::<AddNumberRequest>(text).map_err(|e| {
-                    // The location within the line is the column; the line is the row's.
-                    let text = e.to_string();
-                    let at = format!(" at line {} column {}", e.line(), e.column());
-                    format!(
-                        "not a request object: {} (column {})",
-                        text.trim_end_matches(&at),
-                        e.column()
-                    )
+                // The error's column is within the line; the line is the row's.
+                let request = AddNumberRequest::from_json(text.as_bytes()).map_err(|e| {
+                    format!("not a request object: {} (column {})", e.message, e.column)
                 });
                 break Row { index: 0, line: *line, request, original: vec![text.to_owned()] };
             },

@@ -43,22 +43,10 @@ fn read_stdin() -> Result<Source, CliError> {
 
 /// Parses the body as one request.
 pub fn parse_request(source: &Source) -> Result<AddNumberRequest, CliError> {
-    let mut deserializer = serde_json::Deserializer::from_str(&source.text);
-    let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        malformed(&source.name, &path, error.into_inner())
-    })?;
-    deserializer.end().map_err(|error| malformed(&source.name, "", error))?;
-    Ok(request)
-}
-
-fn malformed(name: &str, path: &str, error: serde_json::Error) -> CliError {
-    let (line, column) = (error.line(), error.column());
-    let text = error.to_string();
-    let message = text.strip_suffix(&format!(" at line {line} column {column}")).unwrap_or(&text);
-    let message = match path {
-        "" | "." | "?" => message.to_owned(),
-        path => format!("{path}: {message}"),
-    };
-    CliError::Malformed { name: name.to_owned(), line, column, message }
+    AddNumberRequest::from_json(source.text.as_bytes()).map_err(|error| CliError::Malformed {
+        name: source.name.clone(),
+        line: error.line,
+        column: error.column,
+        message: error.to_string(),
+    })
 }

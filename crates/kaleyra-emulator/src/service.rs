@@ -250,15 +250,10 @@ async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> Result<By
 }
 
 fn parse_request(body: &[u8]) -> Result<AddNumberRequest, Failure> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let request: AddNumberRequest =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            let parameter = if matches!(path.as_str(), "" | "." | "?") { "body" } else { &path };
-            envelopes::malformed_body(parameter, &error.into_inner().to_string())
-        })?;
-    deserializer.end().map_err(|error| envelopes::malformed_body("body", &error.to_string()))?;
-    Ok(request)
+    AddNumberRequest::from_json(body).map_err(|error| {
+        let detail = format!("{} at line {} column {}", error.message, error.line, error.column);
+        envelopes::malformed_body(error.field.as_deref().unwrap_or("body"), &detail)
+    })
 }
 
 fn now() -> i64 {

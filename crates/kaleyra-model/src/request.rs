@@ -50,6 +50,19 @@ impl AddNumberRequest {
         }
     }
 
+    /// Parses one JSON request body; an error names the field (when there is one), the line
+    /// and the column. Trailing content after the object is an error.
+    pub fn from_json(body: &[u8]) -> Result<AddNumberRequest, RequestParseError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let field = (!matches!(path.as_str(), "" | "." | "?")).then_some(path);
+            RequestParseError::new(field, &error.into_inner())
+        })?;
+        deserializer.end().map_err(|error| RequestParseError::new(None, &error))?;
+        Ok(request)
+    }
+
     /// The value of `field`, `None` when absent.
     pub fn get(&self, field: Field) -> Option<&str> {
         self.slot(field).as_deref()
@@ -95,6 +108,37 @@ impl AddNumberRequest {
         }
     }
 }
+
+/// A body that is not a request: where, and what serde_json said (without its location).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestParseError {
+    /// The key whose value is wrong, when the error is inside one.
+    pub field: Option<String>,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl RequestParseError {
+    fn new(field: Option<String>, error: &serde_json::Error) -> Self {
+        let (line, column) = (error.line(), error.column());
+        let text = error.to_string();
+        let location = format!(" at line {line} column {column}");
+        let message = text.strip_suffix(&location).unwrap_or(&text).to_owned();
+        RequestParseError { field, line, column, message }
+    }
+}
+
+impl fmt::Display for RequestParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{field}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for RequestParseError {}
 
 // Written by hand rather than derived with `#[serde(flatten)]`: flatten buffers the whole object,
 // which costs time per row in bulk and moves a type error's line and column to the object's end.
@@ -171,6 +215,17 @@ mod tests {
         }
         let json = serde_json::to_value(&built).unwrap();
         assert_eq!(json.as_object().unwrap().len(), 9);
+    }
+
+    #[test]
+    fn from_json_names_field_line_and_column() {
+        let error = AddNumberRequest::from_json(b"{\n  \"display_name\": 5}").unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("display_name"));
+        assert_eq!((error.line, error.column), (2, 19));
+        assert_eq!(error.to_string(), "display_name: invalid type: integer `5`, expected a string");
+        let error = AddNumberRequest::from_json(b"{} {}").unwrap_err();
+        assert_eq!((error.field, error.message.as_str()), (None, "trailing characters"));
+        assert!(AddNumberRequest::from_json(br#"{"wa_number":"+1"}"#).is_ok());
     }
 
     #[test]
