@@ -10,6 +10,20 @@ use crate::cli::ConnectionArgs;
 use crate::credentials;
 use crate::error::CliError;
 
+/// A client builder for the real API, or, with `sandbox`, for an emulator started here (which
+/// the caller shuts down when done).
+pub async fn or_account(
+    sandbox: bool,
+    args: &ConnectionArgs,
+) -> Result<(ClientBuilder, Option<RunningEmulator>), CliError> {
+    if sandbox {
+        let (builder, emulator) = start(args).await?;
+        Ok((builder, Some(emulator)))
+    } else {
+        Ok((credentials::client_builder(args)?, None))
+    }
+}
+
 /// The emulator accepts the configured credentials if there are any (so a real SID and key in
 /// the environment do no harm), else the sandbox's.
 pub async fn start(args: &ConnectionArgs) -> Result<(ClientBuilder, RunningEmulator), CliError> {

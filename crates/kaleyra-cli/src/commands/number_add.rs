@@ -8,7 +8,7 @@ use kaleyra_validate::{ValidatedRequest, validate};
 
 use crate::cli::{AddArgs, FieldArgs, Output};
 use crate::error::{CliError, Outcome};
-use crate::{credentials, input, render, runtime, sandbox};
+use crate::{input, render, runtime, sandbox};
 
 pub fn run(args: &AddArgs, output: Output) -> Result<Outcome, CliError> {
     let (name, mut request) = match &args.from {
@@ -55,12 +55,7 @@ async fn send(
     valid: &ValidatedRequest,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let (builder, sandbox) = if args.sandbox {
-        let (builder, emulator) = sandbox::start(&args.connection).await?;
-        (builder, Some(emulator))
-    } else {
-        (credentials::client_builder(&args.connection)?, None)
-    };
+    let (builder, sandbox) = sandbox::or_account(args.sandbox, &args.connection).await?;
     let client = builder.build()?;
     let outcome = if args.dry_run {
         let mut out = std::io::stdout().lock();

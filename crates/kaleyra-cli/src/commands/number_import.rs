@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use crate::cli::{ImportArgs, Output};
 use crate::error::{CliError, Outcome};
-use crate::{credentials, runtime, sandbox};
+use crate::{runtime, sandbox};
 
 pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
     if args.file == Path::new("-") {
@@ -61,12 +61,7 @@ async fn import(
     options: ImportOptions,
     output: Output,
 ) -> Result<Outcome, CliError> {
-    let (builder, emulator) = if args.sandbox {
-        let (builder, emulator) = sandbox::start(&args.connection).await?;
-        (builder, Some(emulator))
-    } else {
-        (credentials::client_builder(&args.connection)?, None)
-    };
+    let (builder, emulator) = sandbox::or_account(args.sandbox, &args.connection).await?;
     // 429s are handled by the importer, which pauses every worker at once.
     let retry = RetryPolicy {
         max_attempts: args.connection.max_attempts,
