@@ -1,7 +1,7 @@
 //! `cargo xtask`: the project's own automation.
 //!
 //! - `cargo xtask codegen [--check]`: the Rust tables, `docs/openapi.yaml` and
-//!   `docs/reference.md` from `spec/kaleyra.toml`.
+//!   `docs/reference.md` from `spec/kaleyra.toml`; the phone tables from `phonenumber`'s metadata.
 //! - `cargo xtask release VERSION [--publish] [--no-verify]`: bump, changelog, packages,
 //!   artifacts in `target/dist/`.
 //! - `cargo xtask deny`: licenses, sources and banned crates of the dependency tree.
@@ -14,6 +14,7 @@ mod bench_process;
 mod codegen;
 mod deny;
 mod openapi;
+mod phone_tables;
 mod release;
 mod spec;
 

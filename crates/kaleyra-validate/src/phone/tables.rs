@@ -1,0 +1,130 @@
+//! Walking the generated phone tables (`index.rs`, `tables.bin`; see `xtask/src/phone_tables.rs`
+//! for how they are made and laid out). Static data: nothing is loaded or built at run time, and
+//! only the pages of the regions in use are ever read.
+
+use super::index::{BY_CODE, CODES, REGIONS};
+
+/// Bits of a scan's mask. Descriptors come first, in the order the crate's `number_type` tries
+/// them: general, premium rate, toll free, shared cost, VoIP, personal, pager, UAN, voicemail,
+/// fixed line, mobile.
+const GENERAL: usize = 0;
+const DESCRIPTORS: usize = 11;
+const LEADING_DIGITS: usize = 11;
+const PREFIX_FOR_PARSING: usize = 12;
+
+const STATE_BYTES: usize = 24;
+
+static STATES: &[u8] = include_bytes!("tables.bin");
+
+/// One region of libphonenumber's metadata (or the non-geographic entity of a country code).
+#[derive(Debug)]
+pub(super) struct Region {
+    /// ISO 3166-1 alpha-2, `None` for a non-geographic code ("001" in the metadata).
+    pub(super) id: Option<&'static str>,
+    pub(super) national_prefix: Option<&'static str>,
+    /// Whether the metadata gives leading digits (which then decide the region alone).
+    pub(super) leading_digits: bool,
+    /// Whether the metadata gives a national prefix for parsing.
+    pub(super) prefix_for_parsing: bool,
+    /// First state of this region in `tables.bin`.
+    pub(super) states: u32,
+    /// Possible lengths of each descriptor as a bit mask (all ones: not checked).
+    pub(super) lengths: [u32; DESCRIPTORS],
+}
+
+/// Which of a region's patterns match at the start of some digits.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Scan {
+    region: &'static Region,
+    mask: u16,
+    len: usize,
+}
+
+impl Region {
+    /// Runs the region's DFA over ASCII `digits`.
+    pub(super) fn scan(&'static self, digits: &[u8]) -> Scan {
+        let base = self.states as usize;
+        let mut state = 1;
+        let mut mask = 0;
+        for &digit in digits {
+            state = usize::from(word(base + state, usize::from(digit.wrapping_sub(b'0'))));
+            if state == 0 {
+                return Scan { region: self, mask, len: digits.len() };
+            }
+            mask |= word(base + state, 10);
+        }
+        mask |= word(base + state, 11);
+        Scan { region: self, mask, len: digits.len() }
+    }
+}
+
+impl Scan {
+    fn pattern(&self, bit: usize) -> bool {
+        self.mask & (1 << bit) != 0
+    }
+
+    /// The crate's `Descriptor::is_match`: a possible length, and a match at the start.
+    fn descriptor(&self, bit: usize) -> bool {
+        let lengths = self.region.lengths[bit];
+        let possible = lengths == u32::MAX
+            || u32::try_from(self.len)
+                .ok()
+                .and_then(|len| lengths.checked_shr(len))
+                .is_some_and(|m| m & 1 == 1);
+        possible && self.pattern(bit)
+    }
+
+    /// The crate's `number_type(..) != Type::Unknown`.
+    pub(super) fn known_type(&self) -> bool {
+        self.descriptor(GENERAL) && (GENERAL + 1..DESCRIPTORS).any(|bit| self.descriptor(bit))
+    }
+
+    pub(super) fn leading_digits(&self) -> bool {
+        self.pattern(LEADING_DIGITS)
+    }
+
+    pub(super) fn prefix_for_parsing(&self) -> bool {
+        self.pattern(PREFIX_FOR_PARSING)
+    }
+}
+
+/// One little-endian word of a state; out of range reads as the dead state.
+fn word(state: usize, index: usize) -> u16 {
+    let at = state * STATE_BYTES + index * 2;
+    match STATES.get(at..at + 2) {
+        Some(&[low, high]) => u16::from_le_bytes([low, high]),
+        _ => 0,
+    }
+}
+
+/// The regions of a country code, in the order the crate tries them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Code {
+    regions: &'static [u16],
+}
+
+impl Code {
+    /// The crate's search for a country code: the first of the 1 to 3 leading digits it knows.
+    pub(super) fn split(digits: &[u8]) -> Option<(Code, &[u8])> {
+        (1..=3.min(digits.len())).find_map(|len| {
+            let value = digits[..len]
+                .iter()
+                .fold(0usize, |v, d| v * 10 + usize::from(d.wrapping_sub(b'0')));
+            let index = usize::from(*BY_CODE.get(value)?);
+            let regions = CODES.get(index.checked_sub(1)?)?;
+            Some((Code { regions }, &digits[len..]))
+        })
+    }
+
+    /// The crate's `source_for`: the region whose metadata applies to a national number.
+    pub(super) fn region_for(self, national: &[u8]) -> Option<&'static Region> {
+        let mut regions = self.regions.iter().filter_map(|&i| REGIONS.get(usize::from(i)));
+        if self.regions.len() == 1 {
+            return regions.next();
+        }
+        regions.find(|region| {
+            let scan = region.scan(national);
+            if region.leading_digits { scan.leading_digits() } else { scan.known_type() }
+        })
+    }
+}
