@@ -1,11 +1,14 @@
 //! Offline validation of a whole file: every problem with its line, and numbers that appear
 //! more than once (the API would reject the second as a duplicate).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::Scope;
 
 use kaleyra_validate::{Rejection, validate};
 
-use crate::rows::{InputError, RowReader};
+use crate::rows::{InputError, Row, RowReader};
 
 /// A row that would not be created.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,49 +43,166 @@ impl CheckSummary {
     }
 }
 
-/// Validates every row, handing each problem to `on_problem` as it is found (so memory does
-/// not grow with the number of problems).
+/// Validates every row, handing each problem to `on_problem` in file order as it is found (so
+/// memory does not grow with the number of problems). Rows are validated on every core, in
+/// chunks, while this thread reads the file and puts the verdicts back in order.
 pub fn check<E: From<InputError>>(
     rows: RowReader,
-    mut on_problem: impl FnMut(RowProblem) -> Result<(), E>,
+    on_problem: impl FnMut(RowProblem) -> Result<(), E>,
 ) -> Result<CheckSummary, E> {
-    let mut summary = CheckSummary::default();
-    // E.164 has at most 15 digits: the number itself is the key.
-    let mut seen: HashMap<u64, u64> = HashMap::new();
-    for row in rows {
-        let row = row?;
-        summary.rows += 1;
-        let kind = match &row.request {
-            Err(message) => Some(ProblemKind::Unreadable(message.clone())),
-            Ok(request) => match validate(request) {
-                Err(rejection) => Some(ProblemKind::Invalid(rejection)),
-                Ok(valid) => {
-                    let key = valid.wa_number()[1..].parse::<u64>().unwrap_or(u64::MAX);
-                    match seen.get(&key) {
-                        Some(first_line) => Some(ProblemKind::Duplicate {
-                            wa_number: valid.wa_number().to_owned(),
-                            first_line: *first_line,
-                        }),
-                        None => {
-                            seen.insert(key, row.line);
-                            None
-                        }
-                    }
+    let mut merge = Merge { summary: CheckSummary::default(), seen: HashMap::new(), on_problem };
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    std::thread::scope(|scope| match Pool::start(scope, workers) {
+        Some(pool) => pool.run(rows, &mut merge),
+        None => rows.into_iter().try_for_each(|row| merge.push(checked(&row?))),
+    })?;
+    Ok(merge.summary)
+}
+
+/// Rows per chunk handed to a worker: enough to make the hand-over cheap, small enough to keep
+/// the chunks in flight at a few MiB.
+const CHUNK: usize = 1024;
+
+/// What became of one row, before duplicates are known.
+#[derive(Debug)]
+struct Checked {
+    line: u64,
+    row: u64,
+    /// The number's digits (E.164 has at most 15: a `u64` holds it exactly), or the problem.
+    verdict: Result<u64, ProblemKind>,
+}
+
+fn checked(row: &Row) -> Checked {
+    let verdict = match &row.request {
+        Err(message) => Err(ProblemKind::Unreadable(message.clone())),
+        Ok(request) => match validate(request) {
+            Err(rejection) => Err(ProblemKind::Invalid(rejection)),
+            Ok(valid) => Ok(valid.wa_number()[1..].parse::<u64>().unwrap_or(u64::MAX)),
+        },
+    };
+    Checked { line: row.line, row: row.index, verdict }
+}
+
+/// Verdicts in file order: counts, and the first line of every number seen.
+struct Merge<F> {
+    summary: CheckSummary,
+    seen: HashMap<u64, u64>,
+    on_problem: F,
+}
+
+impl<F> Merge<F> {
+    fn push<E>(&mut self, checked: Checked) -> Result<(), E>
+    where
+        F: FnMut(RowProblem) -> Result<(), E>,
+    {
+        self.summary.rows += 1;
+        let kind = match checked.verdict {
+            Err(kind) => kind,
+            Ok(key) => match self.seen.get(&key) {
+                Some(&first_line) => {
+                    ProblemKind::Duplicate { wa_number: format!("+{key}"), first_line }
+                }
+                None => {
+                    self.seen.insert(key, checked.line);
+                    self.summary.valid += 1;
+                    return Ok(());
                 }
             },
         };
         match kind {
-            None => summary.valid += 1,
-            Some(kind) => {
-                match kind {
-                    ProblemKind::Duplicate { .. } => summary.duplicates += 1,
-                    _ => summary.invalid += 1,
+            ProblemKind::Duplicate { .. } => self.summary.duplicates += 1,
+            _ => self.summary.invalid += 1,
+        }
+        (self.on_problem)(RowProblem { line: checked.line, row: checked.row, kind })
+    }
+}
+
+/// Worker threads validating chunks of rows.
+struct Pool {
+    work: SyncSender<(u64, Vec<Row>)>,
+    done: Receiver<(u64, Vec<Checked>)>,
+    workers: usize,
+}
+
+impl Pool {
+    /// `None` on one core, or when no thread could be started.
+    fn start<'scope>(scope: &'scope Scope<'scope, '_>, workers: usize) -> Option<Pool> {
+        if workers < 2 {
+            return None;
+        }
+        let (work, work_queue) = sync_channel::<(u64, Vec<Row>)>(workers);
+        let work_queue = Arc::new(Mutex::new(work_queue));
+        let (done_sender, done) = channel();
+        let mut started = 0;
+        for _ in 0..workers {
+            let queue = Arc::clone(&work_queue);
+            let done_sender = done_sender.clone();
+            let spawned = std::thread::Builder::new()
+                .name("kaleyra-check".to_owned())
+                .spawn_scoped(scope, move || {
+                    // The lock is held only to take a chunk; a poisoned lock ends the worker.
+                    while let Some((seq, chunk)) = queue.lock().ok().and_then(|q| q.recv().ok()) {
+                        let verdicts = chunk.iter().map(checked).collect();
+                        if done_sender.send((seq, verdicts)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            started += usize::from(spawned.is_ok());
+        }
+        (started > 0).then_some(Pool { work, done, workers: started })
+    }
+
+    /// Reads chunks ahead while verdicts come back, and merges them in file order. A read error
+    /// is returned after every row before it has been merged, as the sequential loop would.
+    fn run<E, F>(self, mut rows: RowReader, merge: &mut Merge<F>) -> Result<(), E>
+    where
+        E: From<InputError>,
+        F: FnMut(RowProblem) -> Result<(), E>,
+    {
+        let ahead = 2 * self.workers as u64 + 2;
+        let (mut sent, mut merged) = (0u64, 0u64);
+        let mut waiting = BTreeMap::new();
+        let mut read_error = None;
+        let mut end = false;
+        loop {
+            while !end && sent - merged < ahead {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                while chunk.len() < CHUNK {
+                    match rows.next() {
+                        Some(Ok(row)) => chunk.push(row),
+                        Some(Err(error)) => {
+                            read_error = Some(error);
+                            end = true;
+                            break;
+                        }
+                        None => {
+                            end = true;
+                            break;
+                        }
+                    }
                 }
-                on_problem(RowProblem { line: row.line, row: row.index, kind })?;
+                if chunk.is_empty() || self.work.send((sent, chunk)).is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            if merged == sent {
+                break;
+            }
+            // Fails only if every worker died, which the scope then reports.
+            let Ok((seq, verdicts)) = self.done.recv() else { break };
+            waiting.insert(seq, verdicts);
+            while let Some(verdicts) = waiting.remove(&merged) {
+                verdicts.into_iter().try_for_each(|checked| merge.push(checked))?;
+                merged += 1;
             }
         }
+        match read_error {
+            Some(error) => Err(error.into()),
+            None => Ok(()),
+        }
     }
-    Ok(summary)
 }
 
 #[cfg(test)]
@@ -114,5 +234,85 @@ mod tests {
             problems[1].kind,
             ProblemKind::Duplicate { wa_number: "+13236550017".into(), first_line: 2 }
         );
+    }
+
+    fn rows_of(text: Vec<u8>) -> RowReader {
+        RowReader::new(Box::new(std::io::Cursor::new(text)), Format::Csv).unwrap()
+    }
+
+    /// A file of many chunks: every 7th row invalid, every 11th a duplicate of an earlier row.
+    fn many_rows(count: u64) -> Vec<u8> {
+        let mut text = String::from("display_name,wa_number\n");
+        for n in 0..count {
+            let name = if n % 7 == 3 { String::new() } else { format!("Shop {n}") };
+            let number = if n % 11 == 5 { 5_000_000 + n / 2 } else { 5_000_000 + n };
+            text.push_str(&format!("{name},+1323{number}\n"));
+        }
+        text.into_bytes()
+    }
+
+    /// The same file, one row at a time on this thread: what the chunks must add up to.
+    fn one_by_one(text: Vec<u8>) -> (Vec<RowProblem>, CheckSummary) {
+        let mut problems = Vec::new();
+        let mut merge = Merge {
+            summary: CheckSummary::default(),
+            seen: HashMap::new(),
+            on_problem: |p| {
+                problems.push(p);
+                Ok::<(), InputError>(())
+            },
+        };
+        for row in rows_of(text) {
+            merge.push(checked(&row.unwrap())).unwrap();
+        }
+        let summary = merge.summary;
+        drop(merge);
+        (problems, summary)
+    }
+
+    #[test]
+    fn chunks_on_every_core_give_the_problems_of_one_by_one_in_file_order() {
+        let text = many_rows(10 * CHUNK as u64 + 17);
+        let (expected, expected_summary) = one_by_one(text.clone());
+        let mut problems = Vec::new();
+        let summary = check::<InputError>(rows_of(text), |p| {
+            problems.push(p);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(summary, expected_summary);
+        assert!(summary.invalid > 1000 && summary.duplicates > 500, "{summary:?}");
+        assert_eq!(problems, expected);
+        let lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
+        assert!(lines.windows(2).all(|w| w[0] < w[1]), "problems out of file order");
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_problems_of_every_row_before_it() {
+        let mut text = many_rows(3 * CHUNK as u64);
+        text.extend_from_slice(b"bad,\xff\xfe\n");
+        text.extend_from_slice(&many_rows(CHUNK as u64)[23..]);
+        let mut problems = Vec::new();
+        let error = check::<InputError>(rows_of(text.clone()), |p| {
+            problems.push(p);
+            Ok(())
+        })
+        .unwrap_err();
+        let bad_line = 3 * CHUNK as u64 + 2;
+        assert!(matches!(error, InputError::Csv { line, .. } if line == bad_line), "{error}");
+        let (expected, _) = one_by_one(many_rows(3 * CHUNK as u64));
+        assert_eq!(problems, expected);
+    }
+
+    #[test]
+    fn a_failing_consumer_stops_the_check_with_its_error() {
+        let mut seen = 0;
+        let error = check::<InputError>(rows_of(many_rows(20 * CHUNK as u64)), |_| {
+            seen += 1;
+            if seen == 100 { Err(InputError::NoHeader) } else { Ok(()) }
+        })
+        .unwrap_err();
+        assert!(matches!(error, InputError::NoHeader));
+        assert_eq!(seen, 100);
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use kaleyra_validate::validate;
 
 use crate::journal::{Detail, JournalState, RowState};
-use crate::rows::{Format, InputError, RowReader};
+use crate::rows::{Format, InputError, Original, RowReader};
 
 pub const CREATED: &str = "created.csv";
 pub const REJECTED: &str = "rejected.csv";
@@ -66,10 +66,9 @@ impl Report {
         Ok(Report { writer, temporary, path })
     }
 
-    fn row(&mut self, original: &[String], added: &[&str], line: u64) -> Result<(), ReportError> {
+    fn row(&mut self, original: &Original, added: &[&str], line: u64) -> Result<(), ReportError> {
         let line = line.to_string();
-        let fields =
-            original.iter().map(String::as_str).chain(added.iter().copied()).chain([line.as_str()]);
+        let fields = original.iter().chain(added.iter().copied()).chain([line.as_str()]);
         self.writer
             .write_record(fields)
             .map_err(|e| ReportError::Write { path: self.path.clone(), source: e.into() })
