@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use kaleyra_transport::{Client, Error};
 use kaleyra_validate::{ValidatedRequest, validate};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::time::Instant;
 
 use crate::fingerprint;
@@ -163,21 +163,38 @@ pub async fn run(
                     _ = stop.changed() => { interrupted = true; continue; }
                 };
                 let Ok(permit) = permit else { break };
+                let mut batch = vec![(row, request, resent, permit)];
+                if shared.gate.interval.is_none() {
+                    gather(&mut batch, &permits, &mut receiver, &shared);
+                }
+                // Intents are written right before their rows go out: after any pause.
+                shared.gate.wait().await;
                 if shared.stopped() {
                     break;
                 }
-                let (client, journal, shared) = (client.clone(), journal.clone(), shared.clone());
+                // One fsync for the batch; rows in flight go on meanwhile and free permits,
+                // so the next batch is about as large as the concurrency.
+                let intents = batch.iter().map(|(row, ..)| Entry::Intent { row: *row }).collect();
+                if let Err(error) = journal.durable(intents).await {
+                    *shared.journal_error.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some(error);
+                    break;
+                }
                 // Reap finished tasks as we go so the set stays as small as the concurrency.
                 while in_flight.try_join_next().is_some() {}
-                in_flight.spawn(async move {
-                    let _permit = permit;
-                    if let Err(error) =
-                        send_row(&client, &journal, &shared, row, &request, resent).await
-                    {
-                        *shared.journal_error.lock().unwrap_or_else(PoisonError::into_inner) =
-                            Some(error);
-                    }
-                });
+                for (row, request, resent, permit) in batch {
+                    let (client, journal, shared) =
+                        (client.clone(), journal.clone(), shared.clone());
+                    in_flight.spawn(async move {
+                        let _permit = permit;
+                        if let Err(error) =
+                            send_row(&client, &journal, &shared, row, &request, resent).await
+                        {
+                            *shared.journal_error.lock().unwrap_or_else(PoisonError::into_inner) =
+                                Some(error);
+                        }
+                    });
+                }
             }
         }
     }
@@ -309,7 +326,25 @@ impl Shared {
     }
 }
 
-/// Sends one row: intent (durable), request, outcome. Only a journal failure is an error.
+/// Rows ready to go while permits are free, without waiting for either: what one fsync covers.
+fn gather(
+    batch: &mut Vec<(u64, Box<ValidatedRequest>, bool, OwnedSemaphorePermit)>,
+    permits: &Arc<Semaphore>,
+    receiver: &mut mpsc::Receiver<Work>,
+    shared: &Shared,
+) {
+    while let Ok(permit) = permits.clone().try_acquire_owned() {
+        match receiver.try_recv() {
+            Ok(Work::Send { row, request, resent }) => batch.push((row, request, resent, permit)),
+            Ok(Work::Skip) => shared.count(|c| c.skipped += 1),
+            Ok(Work::Rejected) => shared.count(|c| c.rejected += 1),
+            Err(_) => return,
+        }
+    }
+}
+
+/// Sends one row whose intent is on disk, and records the outcome. Only a journal failure is
+/// an error.
 async fn send_row(
     client: &Client,
     journal: &JournalWriter,
@@ -319,17 +354,7 @@ async fn send_row(
     resent: bool,
 ) -> Result<(), JournalError> {
     let mut rate_limited = 0;
-    let mut intent_written = false;
     loop {
-        shared.gate.wait().await;
-        // Credentials refused meanwhile: leave the row unsent (it is reported as failed).
-        if shared.stopped() && !intent_written {
-            return Ok(());
-        }
-        if !intent_written {
-            journal.durable(Entry::Intent { row }).await?;
-            intent_written = true;
-        }
         let result = client.add_number(request).await;
         let entry = match result {
             Ok(created) => {
@@ -344,6 +369,7 @@ async fn send_row(
                 rate_limited += 1;
                 let backoff = Duration::from_millis(250u64 << rate_limited.min(6));
                 shared.gate.pause(retry_after.unwrap_or(backoff));
+                shared.gate.wait().await;
                 continue;
             }
             Err(error) if error.is_duplicate() && resent => {
@@ -394,7 +420,7 @@ impl Gate {
         Gate { interval, state: Mutex::new((now, now)) }
     }
 
-    /// Waits for this worker's turn.
+    /// Waits for this worker's turn (no timer at all when it is now).
     async fn wait(&self) {
         let at = {
             let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -406,7 +432,9 @@ impl Gate {
             }
             at
         };
-        tokio::time::sleep_until(at).await;
+        if at > Instant::now() {
+            tokio::time::sleep_until(at).await;
+        }
     }
 
     /// Holds every worker back for `duration`.

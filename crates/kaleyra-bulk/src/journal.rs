@@ -230,7 +230,7 @@ pub fn replay(path: &Path) -> Result<JournalState, JournalError> {
 enum Message {
     Entry(Entry),
     /// Made durable, then acknowledged.
-    Durable(Entry, oneshot::Sender<Result<(), String>>),
+    Durable(Vec<Entry>, oneshot::Sender<Result<(), String>>),
 }
 
 /// Appends entries from any task; a dedicated thread does the (blocking) writes and fsyncs.
@@ -285,10 +285,11 @@ impl JournalWriter {
         JournalWriter { sender: Some(sender), thread }
     }
 
-    /// Writes `entry` and returns once it is on disk.
-    pub async fn durable(&self, entry: Entry) -> Result<(), JournalError> {
+    /// Writes `entries` and returns once they are on disk (one fsync, shared with whatever else
+    /// is waiting).
+    pub async fn durable(&self, entries: Vec<Entry>) -> Result<(), JournalError> {
         let (ack, acked) = oneshot::channel();
-        self.send(Message::Durable(entry, ack))?;
+        self.send(Message::Durable(entries, ack))?;
         acked
             .await
             .map_err(|_| JournalError::WriterGone("no acknowledgement".to_owned()))?
@@ -341,14 +342,15 @@ fn write_loop(file: File, mut receiver: mpsc::UnboundedReceiver<Message>) -> std
         let mut waiting = Vec::new();
         let mut next = Some(first);
         while let Some(message) = next {
-            let entry = match message {
-                Message::Entry(entry) => entry,
-                Message::Durable(entry, ack) => {
+            match message {
+                Message::Entry(entry) => write_entry(&mut out, &entry)?,
+                Message::Durable(entries, ack) => {
                     waiting.push(ack);
-                    entry
+                    for entry in &entries {
+                        write_entry(&mut out, entry)?;
+                    }
                 }
-            };
-            write_entry(&mut out, &entry)?;
+            }
             unsynced = true;
             next = receiver.try_recv().ok();
         }
@@ -407,10 +409,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
         let writer = JournalWriter::create(&path, "fp", "csv").unwrap();
-        writer.durable(Entry::Intent { row: 0 }).await.unwrap();
+        writer.durable(vec![Entry::Intent { row: 0 }]).await.unwrap();
         writer.record(Entry::Created { row: 0, id: 7, status: 2 }).unwrap();
-        writer.durable(Entry::Intent { row: 1 }).await.unwrap();
-        writer.durable(Entry::Intent { row: 3 }).await.unwrap();
+        writer.durable(vec![Entry::Intent { row: 1 }, Entry::Intent { row: 2 }]).await.unwrap();
+        writer.durable(vec![Entry::Intent { row: 3 }]).await.unwrap();
         writer.record(Entry::Unknown { row: 3, reason: "timeout".into() }).unwrap();
         writer.record(Entry::Created { row: 4, id: 9, status: 5 }).unwrap();
         tokio::task::spawn_blocking(move || writer.close()).await.unwrap().unwrap();
@@ -423,7 +425,7 @@ mod tests {
         assert_eq!(state.fingerprint, "fp");
         assert_eq!(state.created(0), Some((7, 2)));
         assert_eq!(state.state(1), RowState::Pending);
-        assert_eq!(state.state(2), RowState::Untouched);
+        assert_eq!(state.state(2), RowState::Pending);
         assert_eq!(state.state(3), RowState::Unknown);
         assert_eq!(state.detail(3), Some(&Detail::Reason("timeout".into())));
         assert_eq!(state.created(4), Some((9, 5)));
