@@ -8,7 +8,7 @@ use std::thread::Scope;
 
 use kaleyra_validate::{Rejection, validate};
 
-use crate::rows::{InputError, Row, RowReader};
+use crate::rows::{InputError, RawRow, Row, RowBuilder, RowReader};
 
 /// A row that would not be created.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +52,7 @@ pub fn check<E: From<InputError>>(
 ) -> Result<CheckSummary, E> {
     let mut merge = Merge { summary: CheckSummary::default(), seen: HashMap::new(), on_problem };
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    std::thread::scope(|scope| match Pool::start(scope, workers) {
+    std::thread::scope(|scope| match Pool::start(scope, workers, rows.builder()) {
         Some(pool) => pool.run(rows, &mut merge),
         None => rows.into_iter().try_for_each(|row| merge.push(checked(&row?))),
     })?;
@@ -119,30 +119,38 @@ impl<F> Merge<F> {
 
 /// Worker threads validating chunks of rows.
 struct Pool {
-    work: SyncSender<(u64, Vec<Row>)>,
+    work: SyncSender<(u64, Vec<RawRow>)>,
     done: Receiver<(u64, Vec<Checked>)>,
     workers: usize,
 }
 
 impl Pool {
     /// `None` on one core, or when no thread could be started.
-    fn start<'scope>(scope: &'scope Scope<'scope, '_>, workers: usize) -> Option<Pool> {
+    fn start<'scope>(
+        scope: &'scope Scope<'scope, '_>,
+        workers: usize,
+        builder: RowBuilder,
+    ) -> Option<Pool> {
         if workers < 2 {
             return None;
         }
-        let (work, work_queue) = sync_channel::<(u64, Vec<Row>)>(workers);
+        let (work, work_queue) = sync_channel::<(u64, Vec<RawRow>)>(workers);
         let work_queue = Arc::new(Mutex::new(work_queue));
         let (done_sender, done) = channel();
         let mut started = 0;
         for _ in 0..workers {
             let queue = Arc::clone(&work_queue);
             let done_sender = done_sender.clone();
+            let builder = builder.clone();
             let spawned = std::thread::Builder::new()
                 .name("kaleyra-check".to_owned())
                 .spawn_scoped(scope, move || {
                     // The lock is held only to take a chunk; a poisoned lock ends the worker.
                     while let Some((seq, chunk)) = queue.lock().ok().and_then(|q| q.recv().ok()) {
-                        let verdicts = chunk.iter().map(checked).collect();
+                        // Building the request here, not on the reading thread, which is the
+                        // serial part.
+                        let verdicts =
+                            chunk.into_iter().map(|raw| checked(&builder.build(raw))).collect();
                         if done_sender.send((seq, verdicts)).is_err() {
                             break;
                         }
@@ -169,14 +177,14 @@ impl Pool {
             while !end && sent - merged < ahead {
                 let mut chunk = Vec::with_capacity(CHUNK);
                 while chunk.len() < CHUNK {
-                    match rows.next() {
-                        Some(Ok(row)) => chunk.push(row),
-                        Some(Err(error)) => {
+                    match rows.next_raw() {
+                        Ok(Some(row)) => chunk.push(row),
+                        Err(error) => {
                             read_error = Some(error);
                             end = true;
                             break;
                         }
-                        None => {
+                        Ok(None) => {
                             end = true;
                             break;
                         }
@@ -314,5 +322,36 @@ mod tests {
         .unwrap_err();
         assert!(matches!(error, InputError::NoHeader));
         assert_eq!(seen, 100);
+    }
+
+    #[test]
+    fn jsonl_lines_are_parsed_on_the_workers_with_their_line_numbers() {
+        let mut text = String::new();
+        for n in 0..3 * CHUNK {
+            match n % 500 {
+                7 => text.push_str("[1, 2]\n"),
+                8 => text.push('\n'),
+                _ => text.push_str(&format!(
+                    "{{\"display_name\":\"Shop {n}\",\"wa_number\":\"+1323{}\"}}\n",
+                    5_000_000 + n
+                )),
+            }
+        }
+        let rows = RowReader::new(Box::new(std::io::Cursor::new(text.into_bytes())), Format::Jsonl)
+            .unwrap();
+        let mut problems = Vec::new();
+        let summary = check::<InputError>(rows, |p| {
+            problems.push(p);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(summary.invalid, 7);
+        assert_eq!(summary.rows, 3 * CHUNK as u64 - 7);
+        assert_eq!(problems[1].line, 508);
+        assert!(
+            matches!(&problems[1].kind, ProblemKind::Unreadable(m) if m.starts_with("not a request object")),
+            "{:?}",
+            problems[1]
+        );
     }
 }

@@ -17,4 +17,4 @@ pub mod journal;
 pub mod report;
 pub mod rows;
 
-pub use rows::{Format, InputError, Row, RowReader};
+pub use rows::{Format, InputError, RawRow, Row, RowBuilder, RowReader};

@@ -169,8 +169,27 @@ impl RowReader {
 
     /// The next row; `Ok(None)` at the end.
     pub fn next_row(&mut self) -> Result<Option<Row>, InputError> {
-        let row = match &mut self.inner {
-            Inner::Csv { reader, lines, fields, record, .. } => loop {
+        let Some(raw) = self.next_raw()? else { return Ok(None) };
+        let fields = match &self.inner {
+            Inner::Csv { fields, .. } => Some(fields.as_slice()),
+            Inner::Jsonl { .. } => None,
+        };
+        Ok(Some(build(fields, raw)))
+    }
+
+    /// What turns this input's raw rows into rows (the CSV column mapping).
+    pub fn builder(&self) -> RowBuilder {
+        match &self.inner {
+            Inner::Csv { fields, .. } => RowBuilder { fields: Some(fields.clone()) },
+            Inner::Jsonl { .. } => RowBuilder { fields: None },
+        }
+    }
+
+    /// The next row as read, its request not built yet: the reading is serial, the building
+    /// need not be (see `check`). `Ok(None)` at the end.
+    pub fn next_raw(&mut self) -> Result<Option<RawRow>, InputError> {
+        let (line, original) = match &mut self.inner {
+            Inner::Csv { reader, lines, record, .. } => loop {
                 if !reader.read_record(record).map_err(csv_error)? {
                     return Ok(None);
                 }
@@ -180,15 +199,7 @@ impl RowReader {
                 }
                 let byte = record.position().map_or(0, |p| p.byte());
                 let line = lines.lock().unwrap_or_else(PoisonError::into_inner).line_at(byte);
-                let mut request = AddNumberRequest::default();
-                for (value, field) in record.iter().zip(fields.iter()) {
-                    // An empty cell is an absent key, not an empty value.
-                    if let (Some(field), false) = (field, value.is_empty()) {
-                        request.set(*field, Some(value.to_owned()));
-                    }
-                }
-                let original = Original(record.clone());
-                break Row { index: 0, line, request: Ok(request), original };
+                break (line, Original(record.clone()));
             },
             Inner::Jsonl { reader, line, buffer } => loop {
                 buffer.clear();
@@ -200,22 +211,55 @@ impl RowReader {
                 if text.trim().is_empty() {
                     continue;
                 }
-                // The error's column is within the line; the line is the row's.
-                let request = AddNumberRequest::from_json(text.as_bytes()).map_err(|e| {
-                    format!("not a request object: {} (column {})", e.message, e.column)
-                });
-                break Row {
-                    index: 0,
-                    line: *line,
-                    request,
-                    original: Original(csv::StringRecord::from(vec![text])),
-                };
+                break (*line, Original(csv::StringRecord::from(vec![text])));
             },
         };
         let index = self.next_index;
         self.next_index += 1;
-        Ok(Some(Row { index, ..row }))
+        Ok(Some(RawRow { index, line, original }))
     }
+}
+
+/// A row as read: position, line and values, before they are made a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRow {
+    pub index: u64,
+    pub line: u64,
+    pub original: Original,
+}
+
+/// Builds rows from raw rows: maps CSV columns to fields, parses JSONL lines.
+#[derive(Debug, Clone)]
+pub struct RowBuilder {
+    /// For each CSV column, the API field it fills; `None` for JSONL.
+    fields: Option<Vec<Option<Field>>>,
+}
+
+impl RowBuilder {
+    pub fn build(&self, raw: RawRow) -> Row {
+        build(self.fields.as_deref(), raw)
+    }
+}
+
+fn build(fields: Option<&[Option<Field>]>, raw: RawRow) -> Row {
+    let request = match fields {
+        Some(fields) => {
+            let mut request = AddNumberRequest::default();
+            for (value, field) in raw.original.iter().zip(fields.iter()) {
+                // An empty cell is an absent key, not an empty value.
+                if let (Some(field), false) = (field, value.is_empty()) {
+                    request.set(*field, Some(value.to_owned()));
+                }
+            }
+            Ok(request)
+        }
+        // The error's column is within the line; the line is the row's.
+        None => {
+            AddNumberRequest::from_json(raw.original.iter().next().unwrap_or_default().as_bytes())
+                .map_err(|e| format!("not a request object: {} (column {})", e.message, e.column))
+        }
+    };
+    Row { index: raw.index, line: raw.line, request, original: raw.original }
 }
 
 /// Line terminators the CSV reader has read ahead, so a record's byte offset can be turned into
