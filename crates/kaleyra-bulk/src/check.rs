@@ -228,12 +228,8 @@ mod tests {
         let rows =
             RowReader::new(Box::new(std::io::Cursor::new(text.as_bytes().to_vec())), Format::Csv)
                 .unwrap();
-        let mut problems = Vec::new();
-        let summary = check::<InputError>(rows, |p| {
-            problems.push(p);
-            Ok(())
-        })
-        .unwrap();
+        let (problems, summary) = problems_of(rows);
+        let summary = summary.unwrap();
         assert_eq!(summary, CheckSummary { rows: 4, valid: 1, invalid: 2, duplicates: 1 });
         assert!(!summary.all_valid());
         let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
@@ -242,6 +238,16 @@ mod tests {
             problems[1].kind,
             ProblemKind::Duplicate { wa_number: "+13236550017".into(), first_line: 2 }
         );
+    }
+
+    /// Runs `check`, keeping every problem.
+    fn problems_of(rows: RowReader) -> (Vec<RowProblem>, Result<CheckSummary, InputError>) {
+        let mut problems = Vec::new();
+        let summary = check::<InputError>(rows, |p| {
+            problems.push(p);
+            Ok(())
+        });
+        (problems, summary)
     }
 
     fn rows_of(text: Vec<u8>) -> RowReader {
@@ -282,12 +288,8 @@ mod tests {
     fn chunks_on_every_core_give_the_problems_of_one_by_one_in_file_order() {
         let text = many_rows(10 * CHUNK as u64 + 17);
         let (expected, expected_summary) = one_by_one(text.clone());
-        let mut problems = Vec::new();
-        let summary = check::<InputError>(rows_of(text), |p| {
-            problems.push(p);
-            Ok(())
-        })
-        .unwrap();
+        let (problems, summary) = problems_of(rows_of(text));
+        let summary = summary.unwrap();
         assert_eq!(summary, expected_summary);
         assert!(summary.invalid > 1000 && summary.duplicates > 500, "{summary:?}");
         assert_eq!(problems, expected);
@@ -300,12 +302,8 @@ mod tests {
         let mut text = many_rows(3 * CHUNK as u64);
         text.extend_from_slice(b"bad,\xff\xfe\n");
         text.extend_from_slice(&many_rows(CHUNK as u64)[23..]);
-        let mut problems = Vec::new();
-        let error = check::<InputError>(rows_of(text.clone()), |p| {
-            problems.push(p);
-            Ok(())
-        })
-        .unwrap_err();
+        let (problems, error) = problems_of(rows_of(text.clone()));
+        let error = error.unwrap_err();
         let bad_line = 3 * CHUNK as u64 + 2;
         assert!(matches!(error, InputError::Csv { line, .. } if line == bad_line), "{error}");
         let (expected, _) = one_by_one(many_rows(3 * CHUNK as u64));
@@ -339,12 +337,8 @@ mod tests {
         }
         let rows = RowReader::new(Box::new(std::io::Cursor::new(text.into_bytes())), Format::Jsonl)
             .unwrap();
-        let mut problems = Vec::new();
-        let summary = check::<InputError>(rows, |p| {
-            problems.push(p);
-            Ok(())
-        })
-        .unwrap();
+        let (problems, summary) = problems_of(rows);
+        let summary = summary.unwrap();
         assert_eq!(summary.invalid, 7);
         assert_eq!(summary.rows, 3 * CHUNK as u64 - 7);
         assert_eq!(problems[1].line, 508);

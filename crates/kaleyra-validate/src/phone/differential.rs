@@ -121,6 +121,18 @@ fn mutation(recode: bool) -> impl Strategy<Value = Mutation> {
     ]
 }
 
+/// How many leading digits are the country code (1 when none is known).
+fn code_len(digits: &[u8]) -> usize {
+    (1..=3)
+        .find(|&n| {
+            std::str::from_utf8(&digits[..n.min(digits.len())])
+                .ok()
+                .and_then(|c| c.parse::<u16>().ok())
+                .is_some_and(|c| CODES.binary_search(&c).is_ok())
+        })
+        .unwrap_or(1)
+}
+
 fn mutate((number, prefix): &Example, mutation: &Mutation) -> String {
     let mut digits: Vec<u8> = number.bytes().skip(1).collect();
     // Positions after the first digit, so that most mutants keep their country code.
@@ -139,25 +151,11 @@ fn mutate((number, prefix): &Example, mutation: &Mutation) -> String {
         Mutation::Append(more) => digits.extend(more.bytes()),
         Mutation::NationalPrefix(p) => {
             let p = if p.is_empty() { prefix.as_deref().unwrap_or("0") } else { p };
-            let code_len = (1..=3)
-                .find(|&n| {
-                    std::str::from_utf8(&digits[..n.min(digits.len())])
-                        .ok()
-                        .and_then(|c| c.parse::<u16>().ok())
-                        .is_some_and(|c| CODES.binary_search(&c).is_ok())
-                })
-                .unwrap_or(1);
+            let code_len = code_len(&digits);
             digits.splice(code_len..code_len, p.bytes());
         }
         Mutation::Recode(code) => {
-            let code_len = (1..=3)
-                .find(|&n| {
-                    std::str::from_utf8(&digits[..n.min(digits.len())])
-                        .ok()
-                        .and_then(|c| c.parse::<u16>().ok())
-                        .is_some_and(|c| CODES.binary_search(&c).is_ok())
-                })
-                .unwrap_or(1);
+            let code_len = code_len(&digits);
             digits.splice(..code_len, code.to_string().bytes());
         }
     }
