@@ -6,7 +6,8 @@ use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::Scope;
 
-use kaleyra_validate::{Rejection, validate};
+use kaleyra_model::Field;
+use kaleyra_validate::Rejection;
 
 use crate::rows::{InputError, RawRow, Row, RowBuilder, RowReader};
 
@@ -75,9 +76,14 @@ struct Checked {
 fn checked(row: &Row) -> Checked {
     let verdict = match &row.request {
         Err(message) => Err(ProblemKind::Unreadable(message.clone())),
-        Ok(request) => match validate(request) {
+        Ok(request) => match kaleyra_validate::check(request) {
             Err(rejection) => Err(ProblemKind::Invalid(rejection)),
-            Ok(valid) => Ok(valid.wa_number()[1..].parse::<u64>().unwrap_or(u64::MAX)),
+            // Valid: the trimmed number is `+` and at most 15 digits.
+            Ok(()) => Ok(request
+                .get(Field::WaNumber)
+                .and_then(|n| n.trim().strip_prefix('+'))
+                .and_then(|digits| digits.parse::<u64>().ok())
+                .unwrap_or(u64::MAX)),
         },
     };
     Checked { line: row.line, row: row.index, verdict }

@@ -60,32 +60,53 @@ pub fn validate_with(
     request: &AddNumberRequest,
     rules: &Rules,
 ) -> Result<ValidatedRequest, Rejection> {
-    let mut problems = Vec::new();
     let mut valid = ValidatedRequest::default();
+    check_fields(request, rules, |field, accepted| valid.accept(field, accepted))?;
+    Ok(valid)
+}
 
+/// The verdict of [`validate`] without the validated copy: for counting a file's rows, where
+/// the copy would be made only to be dropped.
+pub fn check(request: &AddNumberRequest) -> Result<(), Rejection> {
+    check_fields(request, &Rules::default(), |_, _| ())
+}
+
+/// Every field in the vendor's order; each accepted value goes to `accept`.
+fn check_fields(
+    request: &AddNumberRequest,
+    rules: &Rules,
+    mut accept: impl FnMut(Field, Accepted<'_>),
+) -> Result<(), Rejection> {
+    let mut problems = Vec::new();
     for field in Field::ALL {
         let value = request.get(field).map(str::trim);
-        match check_field(field, value, rules, &mut valid) {
-            Ok(()) => {}
+        match check_field(field, value, rules) {
+            Ok(Some(accepted)) => accept(field, accepted),
+            Ok(None) => {}
             Err(kind) => problems.push(Problem::new(field, kind)),
         }
     }
-
-    if problems.is_empty() { Ok(valid) } else { Err(Rejection::new(problems)) }
+    if problems.is_empty() { Ok(()) } else { Err(Rejection::new(problems)) }
 }
 
-/// Checks one trimmed value and, when it passes, stores it in `valid`.
-fn check_field(
+/// A value that passed its field's rules.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Accepted<'a> {
+    Text(&'a str),
+    Category(Category),
+}
+
+/// Checks one trimmed value: `None` when it is absent (and may be).
+fn check_field<'a>(
     field: Field,
-    value: Option<&str>,
+    value: Option<&'a str>,
     rules: &Rules,
-    valid: &mut ValidatedRequest,
-) -> Result<(), ProblemKind> {
+) -> Result<Option<Accepted<'a>>, ProblemKind> {
     let value = match value {
         Some("") if field == Field::DisplayImage => return Err(ProblemKind::Empty),
         None | Some("") if field.is_mandatory() => return Err(ProblemKind::Missing),
         // An empty optional field is as good as absent (a blank spreadsheet cell).
-        None | Some("") => return Ok(()),
+        None | Some("") => return Ok(None),
         Some(value) => value,
     };
     if let Some(max) = rules.limits.max_chars(field) {
@@ -94,37 +115,22 @@ fn check_field(
             return Err(ProblemKind::TooLong { max });
         }
     }
-    match field {
-        Field::DisplayName => valid.display_name = value.to_owned(),
-        Field::WaNumber => {
-            if !phone::is_valid_e164(value) {
-                return Err(ProblemKind::InvalidNumber);
-            }
-            valid.wa_number = value.to_owned();
-        }
-        Field::Address => valid.address = Some(value.to_owned()),
-        Field::BusinessDescription => valid.business_description = Some(value.to_owned()),
+    let valid = match field {
+        Field::DisplayName | Field::Address | Field::BusinessDescription => true,
+        Field::WaNumber => phone::is_valid_e164(value),
         Field::BusinessCategory => {
-            valid.business_category =
-                Some(Category::parse(value).ok_or(ProblemKind::InvalidCategory)?);
+            let category = Category::parse(value).ok_or(ProblemKind::InvalidCategory)?;
+            return Ok(Some(Accepted::Category(category)));
         }
-        Field::ContactEmail => {
-            if rules.check_formats && !format::is_email(value) {
-                return Err(ProblemKind::InvalidEmail);
-            }
-            valid.contact_email = Some(value.to_owned());
-        }
+        Field::ContactEmail => !rules.check_formats || format::is_email(value),
         Field::IncomingUrl | Field::DisplayImage | Field::Website => {
-            if rules.check_formats && !format::is_http_url(value) {
-                return Err(ProblemKind::InvalidUrl);
-            }
-            let slot = match field {
-                Field::IncomingUrl => &mut valid.incoming_url,
-                Field::DisplayImage => &mut valid.display_image,
-                _ => &mut valid.website,
-            };
-            *slot = Some(value.to_owned());
+            !rules.check_formats || format::is_http_url(value)
         }
+    };
+    match (valid, field) {
+        (true, _) => Ok(Some(Accepted::Text(value))),
+        (false, Field::WaNumber) => Err(ProblemKind::InvalidNumber),
+        (false, Field::ContactEmail) => Err(ProblemKind::InvalidEmail),
+        (false, _) => Err(ProblemKind::InvalidUrl),
     }
-    Ok(())
 }

@@ -26,6 +26,29 @@ pub struct ValidatedRequest {
 }
 
 impl ValidatedRequest {
+    /// Stores a value its field's rules accepted.
+    pub(crate) fn accept(&mut self, field: Field, accepted: crate::Accepted<'_>) {
+        let text = match accepted {
+            crate::Accepted::Category(category) => {
+                self.business_category = Some(category);
+                return;
+            }
+            crate::Accepted::Text(text) => text.to_owned(),
+        };
+        match field {
+            Field::DisplayName => self.display_name = text,
+            Field::WaNumber => self.wa_number = text,
+            Field::Address => self.address = Some(text),
+            Field::IncomingUrl => self.incoming_url = Some(text),
+            Field::DisplayImage => self.display_image = Some(text),
+            Field::BusinessDescription => self.business_description = Some(text),
+            // Accepted as a category above.
+            Field::BusinessCategory => {}
+            Field::ContactEmail => self.contact_email = Some(text),
+            Field::Website => self.website = Some(text),
+        }
+    }
+
     pub fn display_name(&self) -> &str {
         &self.display_name
     }
