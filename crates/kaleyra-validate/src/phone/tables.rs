@@ -47,7 +47,10 @@ impl Region {
         let mut state = 1;
         let mut mask = 0;
         for &digit in digits {
-            state = usize::from(word(base + state, usize::from(digit.wrapping_sub(b'0'))));
+            // Callers pass ASCII digits; anything else ends in the dead state, not in another
+            // state's words.
+            let column = usize::from(digit.wrapping_sub(b'0'));
+            state = if column < 10 { usize::from(word(base + state, column)) } else { 0 };
             if state == 0 {
                 return Scan { region: self, mask, len: digits.len() };
             }
@@ -126,5 +129,19 @@ impl Code {
             let scan = region.scan(national);
             if region.leading_digits { scan.leading_digits() } else { scan.known_type() }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_digit_is_a_dead_end_not_a_jump_into_other_words() {
+        let (code, national) = Code::split(b"13236550017").unwrap();
+        let region = code.region_for(national).unwrap();
+        assert!(region.scan(national).known_type());
+        assert!(!region.scan(b"323655001x").known_type());
+        assert!(!region.scan(b"323\xff550017").known_type());
     }
 }
