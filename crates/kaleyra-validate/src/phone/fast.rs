@@ -31,15 +31,22 @@ pub(super) fn check(digits: &[u8]) -> Option<Answer> {
         return None;
     }
     let parse_region = code.region_for(significant);
-    if let Some(region) = parse_region {
+    // One scan of the national number serves both the parser's region and, when it is the same
+    // (always, without leading zeros), the validator's.
+    let parse_scan = parse_region.map(|region| region.scan(national));
+    if let (Some(region), Some(scan)) = (parse_region, parse_scan) {
         let prefix = region.national_prefix.map(str::as_bytes);
         let strips_prefix = prefix.is_some_and(|p| national.starts_with(p));
-        let strips_for_parsing =
-            region.prefix_for_parsing && region.scan(national).prefix_for_parsing();
-        if strips_prefix || strips_for_parsing {
+        if strips_prefix || (region.prefix_for_parsing && scan.prefix_for_parsing()) {
             return None;
         }
     }
-    let valid = code.region_for(national).is_some_and(|region| region.scan(national).known_type());
+    let valid_region =
+        if significant.len() == national.len() { parse_region } else { code.region_for(national) };
+    let valid = match (valid_region, parse_region, parse_scan) {
+        (Some(v), Some(p), Some(scan)) if std::ptr::eq(v, p) => scan.known_type(),
+        (Some(region), ..) => region.scan(national).known_type(),
+        (None, ..) => false,
+    };
     Some(if valid { Answer::Valid(parse_region.and_then(|r| r.id)) } else { Answer::Invalid })
 }
