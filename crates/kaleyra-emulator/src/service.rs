@@ -81,27 +81,8 @@ async fn create(
     sid: &str,
     request: Request<Incoming>,
 ) -> Result<Response<ResponseBody>, Abort> {
-    // Like a real server, processing goes on when the client goes away (a timeout on its side
-    // does not undo a creation on ours). Without injected latency nothing awaits between the
-    // end of the body and the response, so a client going away cannot cut the work in two and
-    // it runs right here; with latency it runs in its own task (a spawn is 4 % of a request).
-    let latency = shared.faults().latency_ms > 0 || request.headers().contains_key(FAULT_HEADER);
-    if !latency {
-        return create_detached(shared.clone(), sid.to_owned(), request).await;
-    }
-    let task = tokio::spawn(create_detached(shared.clone(), sid.to_owned(), request));
-    task.await.unwrap_or(Err(Abort))
-}
-
-async fn create_detached(
-    shared: Arc<Shared>,
-    sid: String,
-    request: Request<Incoming>,
-) -> Result<Response<ResponseBody>, Abort> {
     shared.store().count_received();
-    let config = &shared.config;
     let (parts, body) = request.into_parts();
-
     let (header_fault, header_latency) = match parts.headers.get(FAULT_HEADER) {
         None => (None, Duration::ZERO),
         Some(value) => {
@@ -116,14 +97,35 @@ async fn create_detached(
         let fault = header_fault.or_else(|| plan.take_request_fault());
         (fault, Duration::from_millis(plan.latency_ms))
     };
+    let latency = header_latency + plan_latency;
 
+    // Like a real server, processing goes on when the client goes away (a timeout on its side
+    // does not undo a creation on ours). Without latency nothing awaits between the end of the
+    // body and the response, so a client going away cannot cut the work in two and it runs
+    // right here; with latency it runs in its own task (a spawn is 4 % of a request).
+    let work = respond(shared.clone(), sid.to_owned(), parts, body, fault, latency);
+    if latency.is_zero() {
+        return work.await;
+    }
+    tokio::spawn(work).await.unwrap_or(Err(Abort))
+}
+
+/// Reads the body, waits out the latency, applies the fault, processes the request.
+async fn respond(
+    shared: Arc<Shared>,
+    sid: String,
+    parts: http::request::Parts,
+    body: Incoming,
+    fault: Option<Fault>,
+    latency: Duration,
+) -> Result<Response<ResponseBody>, Abort> {
+    let config = &shared.config;
     // The request is read whole before anything slow happens: latency is the server's.
     let body = match check_headers(config, &sid, &parts.headers) {
         Err(failure) => Err(failure),
         Ok(()) => read_body(body, config.max_body_bytes, config.body_read_timeout).await,
     };
 
-    let latency = header_latency + plan_latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
