@@ -49,7 +49,7 @@ pub fn generate(header: &str) -> Result<PhoneTables, String> {
     let mut regions_out = String::new();
     let mut codes_out = String::new();
     let mut by_code = vec![0u16; 1000];
-    let mut region_number: HashMap<String, usize> = HashMap::new();
+    let mut region_count = 0usize;
 
     for (code_index, (code, regions)) in codes.iter().enumerate() {
         let non_geographic = regions.iter().any(|r| r == "001");
@@ -67,33 +67,26 @@ pub fn generate(header: &str) -> Result<PhoneTables, String> {
                 DATABASE.by_id(id.as_str())
             }
             .ok_or_else(|| format!("no metadata for region {id}"))?;
-            let key = format!("{id}/{code}");
-            let number = match region_number.get(&key) {
-                Some(&n) => n,
-                None => {
-                    let n = region_number.len();
-                    region_number.insert(key, n);
-                    let offset = states.len() / (2 * STATE_WORDS);
-                    let region = region(meta, &mut states)
-                        .map_err(|e| format!("region {id} (+{code}): {e}"))?;
-                    let id_literal =
-                        if non_geographic { "None".to_owned() } else { format!("Some({id:?})") };
-                    let prefix = match meta.national_prefix() {
-                        Some(p) => format!("Some({p:?})"),
-                        None => "None".to_owned(),
-                    };
-                    let lengths: Vec<String> =
-                        region.lengths.iter().map(|m| format!("{m:#x}")).collect();
-                    let _ = writeln!(
-                        regions_out,
-                        "Region {{ id: {id_literal}, national_prefix: {prefix}, leading_digits: {}, prefix_for_parsing: {}, states: {offset}, lengths: [{}] }},",
-                        meta.leading_digits().is_some(),
-                        meta.national_prefix_for_parsing().is_some(),
-                        lengths.join(", ")
-                    );
-                    n
-                }
+            // Each region belongs to one code, so every (code, region) pair comes once.
+            let number = region_count;
+            region_count += 1;
+            let offset = states.len() / (2 * STATE_WORDS);
+            let lengths =
+                region(meta, &mut states).map_err(|e| format!("region {id} (+{code}): {e}"))?;
+            let id_literal =
+                if non_geographic { "None".to_owned() } else { format!("Some({id:?})") };
+            let prefix = match meta.national_prefix() {
+                Some(p) => format!("Some({p:?})"),
+                None => "None".to_owned(),
             };
+            let lengths: Vec<String> = lengths.iter().map(|m| format!("{m:#x}")).collect();
+            let _ = writeln!(
+                regions_out,
+                "Region {{ id: {id_literal}, national_prefix: {prefix}, leading_digits: {}, prefix_for_parsing: {}, states: {offset}, lengths: [{}] }},",
+                meta.leading_digits().is_some(),
+                meta.national_prefix_for_parsing().is_some(),
+                lengths.join(", ")
+            );
             members.push(number);
         }
         by_code[usize::from(*code)] = u16::try_from(code_index + 1).map_err(|e| e.to_string())?;
@@ -109,7 +102,7 @@ pub fn generate(header: &str) -> Result<PhoneTables, String> {
     let _ = writeln!(
         index,
         "/// Each region, with where its states start in `tables.bin` (in states).\npub(super) static REGIONS: [Region; {}] = [\n{regions_out}];\n",
-        region_number.len()
+        region_count
     );
     let _ = writeln!(
         index,
@@ -137,10 +130,6 @@ fn phonenumber_version() -> String {
         .unwrap_or_else(|| "(unknown)".to_owned())
 }
 
-struct RegionTables {
-    lengths: [u32; DESCRIPTORS],
-}
-
 /// The descriptors `number_type` consults, in its order, general first: bit `i` is entry `i`.
 fn descriptors(meta: &Metadata) -> [Option<&Descriptor>; DESCRIPTORS] {
     let d = meta.descriptors();
@@ -159,7 +148,8 @@ fn descriptors(meta: &Metadata) -> [Option<&Descriptor>; DESCRIPTORS] {
     ]
 }
 
-fn region(meta: &Metadata, out: &mut Vec<u8>) -> Result<RegionTables, String> {
+/// Appends the region's states to `out`; returns its descriptors' possible lengths.
+fn region(meta: &Metadata, out: &mut Vec<u8>) -> Result<[u32; DESCRIPTORS], String> {
     let mut patterns: Vec<String> = Vec::new();
     let mut bit_of: Vec<usize> = Vec::new();
     let mut lengths = [0u32; DESCRIPTORS];
@@ -202,49 +192,39 @@ fn region(meta: &Metadata, out: &mut Vec<u8>) -> Result<RegionTables, String> {
         mask
     };
 
-    // Only the states reachable on ASCII digits: the input never holds anything else.
-    let dead = usize::MAX;
-    let mut number = HashMap::new();
-    let mut order = Vec::new();
-    let mut queue = VecDeque::new();
-    number.insert(start, 1usize);
-    order.push(start);
-    queue.push_back(start);
+    // Only the states reachable on ASCII digits: the input never holds anything else. Rows are
+    // numbered in discovery order from 1; row 0 is the dead state.
+    let mut number = HashMap::from([(start, 1usize)]);
+    let mut queue = VecDeque::from([start]);
     let mut rows: Vec<[u16; STATE_WORDS]> = vec![[0; STATE_WORDS]];
     while let Some(state) = queue.pop_front() {
         let mut row = [0u16; STATE_WORDS];
         for digit in 0..10u8 {
             let next = dfa.next_state(state, b'0' + digit);
             let target = if dfa.is_dead_state(next) {
-                dead
+                0
             } else if dfa.is_quit_state(next) {
                 return Err("quit state on a digit".to_owned());
             } else {
                 let len = number.len() + 1;
                 *number.entry(next).or_insert_with(|| {
-                    order.push(next);
                     queue.push_back(next);
                     len
                 })
             };
-            row[usize::from(digit)] = if target == dead {
-                0
-            } else {
-                u16::try_from(target).map_err(|_| "more than 65535 states".to_owned())?
-            };
+            row[usize::from(digit)] =
+                u16::try_from(target).map_err(|_| "more than 65535 states".to_owned())?;
         }
         row[10] = mask(state);
         row[11] = mask(dfa.next_eoi_state(state));
         rows.push(row);
     }
-    // Rows were pushed in discovery order, which is the numbering above.
-    debug_assert_eq!(rows.len(), order.len() + 1);
     for row in rows {
         for word in row {
             out.extend_from_slice(&word.to_le_bytes());
         }
     }
-    Ok(RegionTables { lengths })
+    Ok(lengths)
 }
 
 /// Possible lengths as a bit mask; the crate skips the length check when the list is empty.
