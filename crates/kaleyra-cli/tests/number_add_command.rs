@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{example, kaleyra, render};
+use common::{example, kaleyra, number_add, render};
 use insta::assert_snapshot;
 
 const SID: &str = "HXCLI0TEST";
@@ -77,17 +77,7 @@ fn dry_run_prints_the_request_with_the_key_masked() {
     assert_snapshot!(masked(&text));
     // The region picks the host.
     let output = kaleyra()
-        .args([
-            "number",
-            "add",
-            "--dry-run",
-            "--display-name",
-            "x",
-            "--wa-number",
-            "+13236550017",
-            "--region",
-            "eu",
-        ])
+        .args(number_add("+13236550017", &["--dry-run", "--region", "eu"]))
         .env("KALEYRA_SID", SID)
         .env("KALEYRA_API_KEY", KEY)
         .output()
@@ -101,7 +91,7 @@ fn the_key_can_come_from_a_file() {
     let key_file = dir.path().join("key");
     std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
     let output = kaleyra()
-        .args(["number", "add", "--dry-run", "--display-name", "x", "--wa-number", "+13236550017"])
+        .args(number_add("+13236550017", &["--dry-run"]))
         .env("KALEYRA_SID", SID)
         .env("KALEYRA_API_KEY_FILE", &key_file)
         .output()
@@ -121,30 +111,18 @@ fn invalid_requests_never_reach_the_network_and_print_like_validate() {
     let validate = kaleyra().args(["validate", "-o", "json"]).write_stdin(body).output().unwrap();
     assert_eq!(add.status.code(), Some(1));
     assert_eq!(add.stdout, validate.stdout);
-    assert_snapshot!(run(&["number", "add", "--display-name", "x", "--wa-number", "12345"]));
+    assert_snapshot!(run(&number_add("12345", &[])));
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_snapshot!(
-        "no_sid",
-        run(&["number", "add", "--display-name", "x", "--wa-number", "+13236550017"])
-    );
+    assert_snapshot!("no_sid", run(&number_add("+13236550017", &[])));
     assert_snapshot!(
         "no_such_file",
         run(&["number", "add", "--sandbox", "--from", "missing.json"])
     );
     let output = kaleyra()
-        .args([
-            "number",
-            "add",
-            "--display-name",
-            "x",
-            "--wa-number",
-            "+13236550017",
-            "--base-url",
-            "http://example.com",
-        ])
+        .args(number_add("+13236550017", &["--base-url", "http://example.com"]))
         .env("KALEYRA_SID", SID)
         .env("KALEYRA_API_KEY", KEY)
         .output()
@@ -159,16 +137,7 @@ fn connection_refused_exits_3_and_says_nothing_was_created() {
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let port = socket.local_addr().unwrap().port();
     let output = kaleyra()
-        .args([
-            "number",
-            "add",
-            "--display-name",
-            "x",
-            "--wa-number",
-            "+13236550017",
-            "--max-attempts",
-            "1",
-        ])
+        .args(number_add("+13236550017", &["--max-attempts", "1"]))
         .env("KALEYRA_SID", SID)
         .env("KALEYRA_API_KEY", KEY)
         .env("KALEYRA_BASE_URL", format!("http://127.0.0.1:{port}"))

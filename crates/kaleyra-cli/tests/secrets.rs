@@ -70,70 +70,15 @@ fn the_key_is_never_printed_logged_journaled_or_reported() {
             ],
             KEY,
         ),
-        (
-            "add created",
-            vec!["number", "add", "--display-name", "x", "--wa-number", "+13236550021"],
-            KEY,
-        ),
-        (
-            "add duplicate json",
-            vec![
-                "number",
-                "add",
-                "-o",
-                "json",
-                "--display-name",
-                "x",
-                "--wa-number",
-                "+13236550021",
-            ],
-            KEY,
-        ),
-        (
-            "add wrong key",
-            vec!["number", "add", "--display-name", "x", "--wa-number", "+13236550022"],
-            WRONG_KEY,
-        ),
-        (
-            "add wrong key json",
-            vec![
-                "number",
-                "add",
-                "-o",
-                "json",
-                "--display-name",
-                "x",
-                "--wa-number",
-                "+13236550022",
-            ],
-            WRONG_KEY,
-        ),
-        (
-            "dry run",
-            vec![
-                "number",
-                "add",
-                "--dry-run",
-                "--display-name",
-                "x",
-                "--wa-number",
-                "+13236550023",
-            ],
-            KEY,
-        ),
-        ("invalid", vec!["number", "add", "--display-name", "x", "--wa-number", "123"], KEY),
+        ("add created", common::number_add("+13236550021", &[]), KEY),
+        ("add duplicate json", common::number_add("+13236550021", &["-o", "json"]), KEY),
+        ("add wrong key", common::number_add("+13236550022", &[]), WRONG_KEY),
+        ("add wrong key json", common::number_add("+13236550022", &["-o", "json"]), WRONG_KEY),
+        ("dry run", common::number_add("+13236550023", &["--dry-run"]), KEY),
+        ("invalid", common::number_add("123", &[]), KEY),
         (
             "insecure",
-            vec![
-                "number",
-                "add",
-                "--display-name",
-                "x",
-                "--wa-number",
-                "+13236550024",
-                "--base-url",
-                "http://example.com",
-            ],
+            common::number_add("+13236550024", &["--base-url", "http://example.com"]),
             KEY,
         ),
     ];
@@ -154,7 +99,7 @@ fn the_key_is_never_printed_logged_journaled_or_reported() {
     // The key from a file, and a refused key file: same rule.
     let output = common::kaleyra()
         .current_dir(dir.path())
-        .args(["number", "add", "--dry-run", "--display-name", "x", "--wa-number", "+13236550025"])
+        .args(common::number_add("+13236550025", &["--dry-run"]))
         .env("KALEYRA_SID", SID)
         .env("KALEYRA_API_KEY_FILE", &key_file)
         .output()

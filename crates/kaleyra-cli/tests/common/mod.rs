@@ -14,6 +14,13 @@ pub fn example(name: &str) -> String {
     workspace_root().join("spec/examples").join(name).display().to_string()
 }
 
+/// `number add` for display name `x` and `wa_number`, then `flags` (clap takes them in any order).
+pub fn number_add<'a>(wa_number: &'a str, flags: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["number", "add", "--display-name", "x", "--wa-number", wa_number];
+    args.extend_from_slice(flags);
+    args
+}
+
 pub fn kaleyra() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("kaleyra").unwrap();
     command.env_clear().env("NO_COLOR", "1").current_dir(workspace_root());
