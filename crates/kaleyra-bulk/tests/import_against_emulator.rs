@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kaleyra_bulk::import::{self, ImportError, ImportOptions, Silent, Summary};
+use kaleyra_bulk::journal::RowState;
 use kaleyra_bulk::{Format, report};
 use kaleyra_emulator::{Emulator, EmulatorConfig, Fault, FaultPlan, FaultRule, RunningEmulator};
 use kaleyra_model::ApiKey;
@@ -67,6 +68,7 @@ fn options_for(input: &Path, resume: bool, retry_unknown: bool) -> ImportOptions
         journal: ImportOptions::default_journal(input),
         report_dir: ImportOptions::default_report_dir(input),
         concurrency: 8,
+        intents_ahead: ImportOptions::DEFAULT_INTENTS_AHEAD,
         rate_per_second: None,
         resume,
         retry_unknown,
@@ -160,7 +162,8 @@ async fn faults_lose_nothing_duplicate_nothing_and_resume_settles_the_unknowns()
             rule(Fault::Garbage, 2),
         ],
     });
-    let options = options_for(&input, false, false);
+    // An odd, small queue: batches of one and two intents.
+    let options = ImportOptions { intents_ahead: 3, ..options_for(&input, false, false) };
     let first = run(&client(&emulator), options.clone()).await.unwrap();
     assert_partition(&options, 300);
     // 500s, resets and bad answers are unknown: 4 + 4 + 3 + 2 + 2; 429 / 503 were waited out.
@@ -189,6 +192,41 @@ async fn faults_lose_nothing_duplicate_nothing_and_resume_settles_the_unknowns()
         assert!(exists_text.contains(&number));
     }
     assert_eq!(exists_text.matches(",already_exists,").count(), 8);
+}
+
+#[tokio::test]
+async fn a_stopped_import_withdraws_the_intents_it_did_not_send_and_resume_sends_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, valid) = write_csv(dir.path(), 200);
+    let emulator = emulator().await;
+    emulator.set_faults(FaultPlan { latency_ms: 40, rules: Vec::new() });
+    let options =
+        ImportOptions { concurrency: 2, intents_ahead: 10, ..options_for(&input, false, false) };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let import =
+        tokio::spawn(import::run(client(&emulator), options.clone(), Arc::new(Silent), stopped));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    stop.send(true).unwrap();
+    let summary = import.await.unwrap().unwrap();
+    assert!(summary.interrupted);
+
+    let journal = std::fs::read_to_string(&options.journal).unwrap();
+    let count = |kind: &str| journal.matches(&format!("\"kind\":\"{kind}\"")).count();
+    let sent = emulator.numbers().received as usize;
+    assert!(sent >= 2 && sent < valid.len(), "{sent}");
+    assert_eq!(count("created"), sent, "every row sent has its outcome");
+    assert!(count("released") > 0, "rows were waiting with durable intents");
+    assert_eq!(count("intent"), count("created") + count("released"));
+    let state = kaleyra_bulk::journal::replay(&options.journal).unwrap();
+    assert!((0..200).all(|row| state.state(row) != RowState::Pending));
+
+    emulator.set_faults(FaultPlan::default());
+    let resumed = run(&client(&emulator), options_like(&options, true, false)).await.unwrap();
+    assert_eq!(resumed.reports.created, valid.len() as u64);
+    assert_eq!(resumed.reports.unknown, 0);
+    let created = creations(&emulator);
+    assert_eq!(created.keys().cloned().collect::<BTreeSet<_>>(), valid);
+    assert!(created.values().all(|c| *c == 1));
 }
 
 fn options_like(options: &ImportOptions, resume: bool, retry_unknown: bool) -> ImportOptions {

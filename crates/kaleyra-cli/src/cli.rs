@@ -126,6 +126,16 @@ pub struct ImportArgs {
     /// Requests started per second at most, e.g. 20 or 20/s.
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,
+    /// Rows whose intents are made durable ahead of sending (one fsync covers about half of
+    /// them). After a crash these rows are reported unknown although they were not sent
+    /// (Ctrl-C withdraws them cleanly): 1 is the most precise and the slowest.
+    #[arg(
+        long,
+        value_name = "ROWS",
+        default_value_t = kaleyra_bulk::import::ImportOptions::DEFAULT_INTENTS_AHEAD as u16,
+        value_parser = clap::value_parser!(u16).range(1..=4096)
+    )]
+    pub intents_ahead: u16,
     /// The journal (default: FILE.journal beside the input).
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,

@@ -32,6 +32,7 @@ pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
             .clone()
             .unwrap_or_else(|| ImportOptions::default_report_dir(&args.file)),
         concurrency: usize::from(args.concurrency),
+        intents_ahead: usize::from(args.intents_ahead),
         rate_per_second: args.rate,
         resume: args.resume,
         retry_unknown: args.retry_unknown,

@@ -1,25 +1,27 @@
 //! The import journal: an append-only file of JSON lines, one event each.
 //!
-//! An *intent* is written and made durable (fsync, shared by every intent waiting at that moment)
-//! before its row is sent; the *outcome* is written after, and made durable in groups. After a
-//! crash, a row with an intent and no outcome may or may not have been created: it is *unknown*.
+//! An *intent* is written and made durable (fsync, shared by a batch of rows) before its row is
+//! sent; the *outcome* is written after, and made durable in groups. After a crash, a row with an
+//! intent and no outcome may or may not have been created: it is *unknown*. An intent whose row
+//! was not sent after all (the import stopped first) is withdrawn by a *released* line.
 //! A torn last line (the crash hit mid-write) is cut off on resume.
 
+mod writer;
+
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
 
-/// The journal format's version, in its first line.
-pub const VERSION: u32 = 1;
+pub use writer::JournalWriter;
 
-/// Outcomes are fsync'd at least this often while an import runs.
-const SYNC_INTERVAL: Duration = Duration::from_millis(100);
+/// The journal format's version, in its first line. Version 2 added `released`; version 1
+/// journals are read (and continued) as well.
+pub const VERSION: u32 = 2;
+/// The oldest version this kaleyra reads.
+const OLDEST_VERSION: u32 = 1;
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +33,8 @@ pub enum Entry {
     Resume { fingerprint: String },
     /// The row is about to be sent.
     Intent { row: u64 },
+    /// The row's intent is withdrawn: it was not sent (the import stopped first).
+    Released { row: u64 },
     /// The API created the number.
     Created { row: u64, id: u64, status: i64 },
     /// A resent row met the duplicate rejection: it exists (created by an earlier attempt).
@@ -105,6 +109,7 @@ impl JournalState {
             }
             Entry::Resume { .. } => return,
             Entry::Intent { row } => (*row, RowState::Pending),
+            Entry::Released { row } => (*row, RowState::Untouched),
             Entry::Created { row, id, status } => {
                 self.slot(*row);
                 self.ids[*row as usize] = *id;
@@ -165,7 +170,9 @@ pub enum JournalError {
     Corrupt { path: PathBuf, line: u64, message: String },
     #[error("journal {path} has no begin line: it is not a kaleyra import journal")]
     NoBegin { path: PathBuf },
-    #[error("journal {path} is version {found}, this kaleyra reads version {VERSION}")]
+    #[error(
+        "journal {path} is version {found}, this kaleyra reads versions {OLDEST_VERSION} to {VERSION}"
+    )]
     Version { path: PathBuf, found: u32 },
     #[error("the journal writer stopped: {0}")]
     WriterGone(String),
@@ -199,7 +206,9 @@ pub fn replay(path: &Path) -> Result<JournalState, JournalError> {
             Ok(entry) if complete => {
                 if number == 1 {
                     match &entry {
-                        Entry::Begin { version, .. } if *version != VERSION => {
+                        Entry::Begin { version, .. }
+                            if !(OLDEST_VERSION..=VERSION).contains(version) =>
+                        {
                             return Err(JournalError::Version {
                                 path: path.to_owned(),
                                 found: *version,
@@ -225,169 +234,6 @@ pub fn replay(path: &Path) -> Result<JournalState, JournalError> {
         file.sync_all().map_err(io(path))?;
     }
     Ok(state)
-}
-
-enum Message {
-    Entry(Entry),
-    /// Made durable, then acknowledged.
-    Durable(Vec<Entry>, oneshot::Sender<Result<(), String>>),
-}
-
-/// Appends entries from any task; a dedicated thread does the (blocking) writes and fsyncs.
-#[derive(Debug)]
-pub struct JournalWriter {
-    sender: Option<mpsc::UnboundedSender<Message>>,
-    thread: Option<JoinHandle<Result<(), JournalError>>>,
-}
-
-impl JournalWriter {
-    /// Starts a new journal; refuses to overwrite one.
-    pub fn create(
-        path: &Path,
-        fingerprint: &str,
-        format: &str,
-    ) -> Result<JournalWriter, JournalError> {
-        let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(JournalError::Exists { path: path.to_owned() });
-            }
-            Err(e) => return Err(io(path)(e)),
-        };
-        let begin = Entry::Begin {
-            version: VERSION,
-            fingerprint: fingerprint.to_owned(),
-            format: format.to_owned(),
-        };
-        write_entry(&mut file, &begin).map_err(io(path))?;
-        file.sync_all().map_err(io(path))?;
-        sync_parent(path).map_err(io(path))?;
-        Ok(JournalWriter::start(path, file))
-    }
-
-    /// Continues a journal that [`replay`] has read (and cut any torn tail from).
-    pub fn append(path: &Path, fingerprint: &str) -> Result<JournalWriter, JournalError> {
-        let mut file = OpenOptions::new().append(true).open(path).map_err(io(path))?;
-        file.seek(SeekFrom::End(0)).map_err(io(path))?;
-        write_entry(&mut file, &Entry::Resume { fingerprint: fingerprint.to_owned() })
-            .map_err(io(path))?;
-        file.sync_data().map_err(io(path))?;
-        Ok(JournalWriter::start(path, file))
-    }
-
-    fn start(path: &Path, file: File) -> JournalWriter {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let path = path.to_owned();
-        let thread = std::thread::Builder::new()
-            .name("kaleyra-journal".to_owned())
-            .spawn(move || write_loop(file, receiver).map_err(io(&path)))
-            .ok();
-        JournalWriter { sender: Some(sender), thread }
-    }
-
-    /// Writes `entries` and returns once they are on disk (one fsync, shared with whatever else
-    /// is waiting).
-    pub async fn durable(&self, entries: Vec<Entry>) -> Result<(), JournalError> {
-        let (ack, acked) = oneshot::channel();
-        self.send(Message::Durable(entries, ack))?;
-        acked
-            .await
-            .map_err(|_| JournalError::WriterGone("no acknowledgement".to_owned()))?
-            .map_err(JournalError::WriterGone)
-    }
-
-    /// Writes `entry`; it reaches the disk with the next group.
-    pub fn record(&self, entry: Entry) -> Result<(), JournalError> {
-        self.send(Message::Entry(entry))
-    }
-
-    fn send(&self, message: Message) -> Result<(), JournalError> {
-        self.sender
-            .as_ref()
-            .ok_or_else(|| JournalError::WriterGone("closed".to_owned()))?
-            .send(message)
-            .map_err(|_| JournalError::WriterGone("the writer thread ended".to_owned()))
-    }
-
-    /// Writes and fsyncs everything sent so far, then stops the writer. Blocks: call it from
-    /// `spawn_blocking` in async code.
-    pub fn close(mut self) -> Result<(), JournalError> {
-        self.sender.take();
-        match self.thread.take() {
-            Some(thread) => thread
-                .join()
-                .map_err(|_| JournalError::WriterGone("the writer thread panicked".to_owned()))?,
-            None => Err(JournalError::WriterGone("the writer thread did not start".to_owned())),
-        }
-    }
-}
-
-impl Drop for JournalWriter {
-    fn drop(&mut self) {
-        // Dropped without close: still let the thread flush what it has.
-        self.sender.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Takes every message waiting, writes them in one go, fsyncs when someone waits for it (or
-/// the interval passed), acknowledges.
-fn write_loop(file: File, mut receiver: mpsc::UnboundedReceiver<Message>) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
-    let mut last_sync = Instant::now();
-    let mut unsynced = false;
-    while let Some(first) = receiver.blocking_recv() {
-        let mut waiting = Vec::new();
-        let mut next = Some(first);
-        while let Some(message) = next {
-            match message {
-                Message::Entry(entry) => write_entry(&mut out, &entry)?,
-                Message::Durable(entries, ack) => {
-                    waiting.push(ack);
-                    for entry in &entries {
-                        write_entry(&mut out, entry)?;
-                    }
-                }
-            }
-            unsynced = true;
-            next = receiver.try_recv().ok();
-        }
-        if !waiting.is_empty() || last_sync.elapsed() >= SYNC_INTERVAL {
-            let synced = out.flush().and_then(|()| out.get_ref().sync_data());
-            last_sync = Instant::now();
-            unsynced = false;
-            let result = synced.as_ref().map(|_| ()).map_err(|e| e.to_string());
-            for ack in waiting {
-                let _ = ack.send(result.clone());
-            }
-            synced?;
-        }
-    }
-    out.flush()?;
-    if unsynced {
-        out.get_ref().sync_data()?;
-    }
-    Ok(())
-}
-
-fn write_entry(out: &mut impl Write, entry: &Entry) -> std::io::Result<()> {
-    let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-    line.push(b'\n');
-    out.write_all(&line)
-}
-
-/// Makes a new file's directory entry durable.
-fn sync_parent(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    if let Some(parent) = path.parent() {
-        let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
-        File::open(parent)?.sync_all()?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -477,5 +323,30 @@ mod tests {
         assert_eq!(state.detail(2), None);
         state.apply(&Entry::Exists { row: 2 });
         assert_eq!(state.state(2), RowState::Exists);
+    }
+
+    #[test]
+    fn a_released_intent_leaves_the_row_untouched() {
+        let mut state = JournalState::default();
+        state.apply(&Entry::Intent { row: 4 });
+        state.apply(&Entry::Released { row: 4 });
+        assert_eq!(state.state(4), RowState::Untouched);
+        assert_eq!(
+            serde_json::to_string(&Entry::Released { row: 4 }).unwrap(),
+            r#"{"kind":"released","row":4}"#
+        );
+    }
+
+    #[test]
+    fn a_version_1_journal_is_read_and_continued() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let v1 = r#"{"kind":"begin","version":1,"fingerprint":"fp","format":"csv"}"#;
+        std::fs::write(&path, format!("{v1}\n{}\n", r#"{"kind":"intent","row":0}"#)).unwrap();
+        assert_eq!(replay(&path).unwrap().state(0), RowState::Pending);
+        let writer = JournalWriter::append(&path, "fp").unwrap();
+        writer.record(Entry::Created { row: 0, id: 1, status: 2 }).unwrap();
+        writer.close().unwrap();
+        assert_eq!(replay(&path).unwrap().created(0), Some((1, 2)));
     }
 }
