@@ -16,9 +16,9 @@ const SYNC_INTERVAL: Duration = Duration::from_millis(100);
 /// Outcomes reach the file (the page cache: they survive the process, not the machine) within
 /// this time, or sooner with the next batch of intents. Waking the thread for each one would
 /// cost more than writing it.
-const WRITE_INTERVAL: Duration = Duration::from_millis(5);
+const WRITE_INTERVAL: Duration = Duration::from_millis(1);
 /// ... or as soon as this many are waiting.
-const WRITE_AT: usize = 512;
+const WRITE_AT: usize = 64;
 
 type Ack = oneshot::Sender<Result<(), String>>;
 
