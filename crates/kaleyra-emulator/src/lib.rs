@@ -28,6 +28,7 @@ mod faults;
 mod record;
 mod server;
 mod service;
+mod state;
 mod store;
 
 pub use admin::{NumberEntry, NumbersReport};

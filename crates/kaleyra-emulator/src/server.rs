@@ -12,7 +12,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
-use crate::service::{self, Shared};
+use crate::service;
+use crate::state::Shared;
 use crate::{EmulatorConfig, FaultPlan, NumbersReport};
 
 /// How long in-flight requests may take to finish once shutdown starts.
@@ -95,18 +96,17 @@ impl RunningEmulator {
 
     /// What was created, as `GET /__emulator/numbers` shows it.
     pub fn numbers(&self) -> NumbersReport {
-        self.shared.store().report()
+        self.shared.report()
     }
 
     /// Replaces the server-wide fault plan, as `PUT /__emulator/faults` does.
     pub fn set_faults(&self, plan: FaultPlan) {
-        *self.shared.faults() = plan;
+        self.shared.set_faults(plan);
     }
 
     /// Forgets every record and fault, as `POST /__emulator/reset` does.
     pub fn reset(&self) {
-        self.shared.store().reset();
-        *self.shared.faults() = FaultPlan::default();
+        self.shared.reset();
     }
 
     /// Stops accepting, lets in-flight requests finish (for a few seconds at most), and returns.
@@ -167,7 +167,7 @@ async fn serve(
             },
             _ = stopped.changed() => break,
         };
-        if shared.faults().take_connection_fault() {
+        if shared.take_connection_fault() {
             reset(stream);
             continue;
         }

@@ -1,6 +1,6 @@
 //! Request handling: the create route, the admin routes, faults, authentication, limits.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -8,37 +8,15 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use kaleyra_model::{AddNumberRequest, CREATED_MESSAGE, Code, SuccessEnvelope};
+use kaleyra_model::AddNumberRequest;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::body::{ResponseBody, full, truncated};
 use crate::envelopes::{self, Failure};
 use crate::faults::{self, Fault, FaultPlan};
-use crate::store::Store;
-use crate::{EmulatorConfig, FAULT_HEADER, record};
-
-/// State shared by every connection of one emulator.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) config: EmulatorConfig,
-    pub(crate) store: Mutex<Store>,
-    pub(crate) faults: Mutex<FaultPlan>,
-}
-
-impl Shared {
-    pub(crate) fn new(config: EmulatorConfig) -> Self {
-        Shared { config, store: Mutex::default(), faults: Mutex::default() }
-    }
-
-    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        // A panic cannot happen while the lock is held; if one did, the data is still whole.
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultPlan> {
-        self.faults.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
+use crate::record::Origin;
+use crate::state::Shared;
+use crate::{EmulatorConfig, FAULT_HEADER};
 
 /// Returned to hyper to make it drop the connection without an answer.
 #[derive(Debug, thiserror::Error)]
@@ -53,12 +31,13 @@ pub(crate) async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
 ) -> Result<Response<ResponseBody>, Abort> {
-    let path = request.uri().path().to_owned();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
     if let Some(route) = path.strip_prefix(ADMIN_PREFIX) {
-        return Ok(admin(&shared, route, request).await);
+        return Ok(admin(&shared, route, &parts.method, body).await);
     }
-    match create_route_sid(&path) {
-        Some(sid) if request.method() == Method::POST => create(&shared, sid, request).await,
+    match create_route_sid(path) {
+        Some(sid) if parts.method == Method::POST => create(&shared, sid, &parts, body).await,
         Some(_) => Ok(failure_response(envelopes::method_not_allowed())),
         None => Ok(failure_response(envelopes::not_found())),
     }
@@ -79,10 +58,10 @@ fn create_route_sid(path: &str) -> Option<&str> {
 async fn create(
     shared: &Arc<Shared>,
     sid: &str,
-    request: Request<Incoming>,
+    parts: &http::request::Parts,
+    body: Incoming,
 ) -> Result<Response<ResponseBody>, Abort> {
-    shared.store().count_received();
-    let (parts, body) = request.into_parts();
+    shared.count_received();
     let (header_fault, header_latency) = match parts.headers.get(FAULT_HEADER) {
         None => (None, Duration::ZERO),
         Some(value) => {
@@ -92,36 +71,35 @@ async fn create(
             }
         }
     };
-    let (fault, plan_latency) = {
-        let mut plan = shared.faults();
-        let fault = header_fault.or_else(|| plan.take_request_fault());
-        (fault, Duration::from_millis(plan.latency_ms))
-    };
+    let (plan_fault, plan_latency) = shared.take_request_fault();
+    let fault = header_fault.or(plan_fault);
     let latency = header_latency + plan_latency;
 
     // Like a real server, processing goes on when the client goes away (a timeout on its side
     // does not undo a creation on ours). Without latency nothing awaits between the end of the
     // body and the response, so a client going away cannot cut the work in two and it runs
     // right here; with latency it runs in its own task (a spawn is 4 % of a request).
-    let work = respond(shared.clone(), sid.to_owned(), parts, body, fault, latency);
     if latency.is_zero() {
-        return work.await;
+        return respond(shared, sid, &parts.headers, body, fault, latency).await;
     }
-    tokio::spawn(work).await.unwrap_or(Err(Abort))
+    let (shared, sid, headers) = (shared.clone(), sid.to_owned(), parts.headers.clone());
+    tokio::spawn(async move { respond(&shared, &sid, &headers, body, fault, latency).await })
+        .await
+        .unwrap_or(Err(Abort))
 }
 
 /// Reads the body, waits out the latency, applies the fault, processes the request.
 async fn respond(
-    shared: Arc<Shared>,
-    sid: String,
-    parts: http::request::Parts,
+    shared: &Shared,
+    sid: &str,
+    headers: &http::HeaderMap,
     body: Incoming,
     fault: Option<Fault>,
     latency: Duration,
 ) -> Result<Response<ResponseBody>, Abort> {
     let config = &shared.config;
     // The request is read whole before anything slow happens: latency is the server's.
-    let body = match check_headers(config, &sid, &parts.headers) {
+    let body = match check_headers(config, sid, headers) {
         Err(failure) => Err(failure),
         Ok(()) => read_body(body, config.max_body_bytes, config.body_read_timeout).await,
     };
@@ -144,7 +122,7 @@ async fn respond(
     }
 
     let response = match body {
-        Ok(body) => process(&shared, &sid, &body),
+        Ok(body) => process(shared, sid, &body),
         Err(failure) => failure_response(failure),
     };
 
@@ -197,14 +175,14 @@ fn process(shared: &Shared, sid: &str, body: &[u8]) -> Response<ResponseBody> {
         Ok(request) => request,
         Err(failure) => return failure_response(failure),
     };
-    let valid = match kaleyra_validate::validate_with(&request, &config.rules) {
+    let valid = match kaleyra_validate::validate_ref_with(&request, &config.rules) {
         Ok(valid) => valid,
         Err(rejection) => {
             return json_response(StatusCode::BAD_REQUEST, rejection.to_json(), None);
         }
     };
 
-    let record = {
+    let created = {
         let mut store = shared.store();
         let exists = store.count_request(valid.wa_number());
         if exists && config.reject_duplicates {
@@ -212,17 +190,17 @@ fn process(shared: &Shared, sid: &str, body: &[u8]) -> Response<ResponseBody> {
             return failure_response(envelopes::duplicate());
         }
         store.create(valid.wa_number(), |id, not_first| {
-            record::build(&valid, id, not_first, &config.company_id, sid, now())
+            let origin = Origin {
+                id,
+                not_first,
+                company_id: &config.company_id,
+                created_by: sid,
+                now: now(),
+            };
+            shared.envelope.created(&valid, &origin)
         })
     };
-    let envelope = SuccessEnvelope {
-        code: Code::I102,
-        message: CREATED_MESSAGE.to_owned(),
-        data: vec![record],
-        error: Default::default(),
-        extra: Default::default(),
-    };
-    json_response(StatusCode::OK, serde_json::to_string(&envelope).unwrap_or_default(), None)
+    json_response(StatusCode::OK, created, None)
 }
 
 /// Compares in time that depends only on the configured SID's and key's lengths.
@@ -268,37 +246,35 @@ fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-async fn admin(shared: &Shared, route: &str, request: Request<Incoming>) -> Response<ResponseBody> {
-    let method = request.method().clone();
-    match (route, method) {
+async fn admin(
+    shared: &Shared,
+    route: &str,
+    method: &Method,
+    body: Incoming,
+) -> Response<ResponseBody> {
+    match (route, method.clone()) {
         ("numbers", Method::GET) => {
-            let report = shared.store().report();
+            let report = shared.report();
             json_response(StatusCode::OK, serde_json::to_string(&report).unwrap_or_default(), None)
         }
         ("reset", Method::POST) => {
-            shared.store().reset();
-            *shared.faults() = FaultPlan::default();
+            shared.reset();
             json_response(StatusCode::OK, r#"{"reset":true}"#.to_owned(), None)
         }
         ("faults", Method::GET) => {
-            let plan = shared.faults().clone();
+            let plan = shared.fault_plan();
             json_response(StatusCode::OK, serde_json::to_string(&plan).unwrap_or_default(), None)
         }
         ("faults", Method::PUT) => {
-            let body = match read_body(
-                request.into_body(),
-                ADMIN_BODY_LIMIT,
-                shared.config.body_read_timeout,
-            )
-            .await
-            {
-                Ok(body) => body,
-                Err(failure) => return failure_response(failure),
-            };
+            let body =
+                match read_body(body, ADMIN_BODY_LIMIT, shared.config.body_read_timeout).await {
+                    Ok(body) => body,
+                    Err(failure) => return failure_response(failure),
+                };
             match serde_json::from_slice::<FaultPlan>(&body) {
                 Ok(plan) => {
                     let json = serde_json::to_string(&plan).unwrap_or_default();
-                    *shared.faults() = plan;
+                    shared.set_faults(plan);
                     json_response(StatusCode::OK, json, None)
                 }
                 Err(error) => {
@@ -322,7 +298,7 @@ fn failure_response(failure: Failure) -> Response<ResponseBody> {
 
 fn json_response(
     status: StatusCode,
-    body: String,
+    body: impl Into<Bytes>,
     retry_after: Option<u64>,
 ) -> Response<ResponseBody> {
     let mut response = Response::new(full(body));

@@ -45,7 +45,7 @@ pub use messages::*;
 pub use problem::{Problem, ProblemKind};
 pub use rejection::Rejection;
 pub use rules::{Limits, Rules};
-pub use validated::ValidatedRequest;
+pub use validated::{ValidatedRef, ValidatedRequest};
 
 use kaleyra_model::{AddNumberRequest, Category, Field};
 
@@ -60,7 +60,15 @@ pub fn validate_with(
     request: &AddNumberRequest,
     rules: &Rules,
 ) -> Result<ValidatedRequest, Rejection> {
-    let mut valid = ValidatedRequest::default();
+    validate_ref_with(request, rules).map(ValidatedRequest::from)
+}
+
+/// [`validate_with`] without copying the values: they stay borrowed from `request`.
+pub fn validate_ref_with<'a>(
+    request: &'a AddNumberRequest,
+    rules: &Rules,
+) -> Result<ValidatedRef<'a>, Rejection> {
+    let mut valid = ValidatedRef::default();
     check_fields(request, rules, |field, accepted| valid.accept(field, accepted))?;
     Ok(valid)
 }
@@ -72,10 +80,10 @@ pub fn check(request: &AddNumberRequest) -> Result<(), Rejection> {
 }
 
 /// Every field in the vendor's order; each accepted value goes to `accept`.
-fn check_fields(
-    request: &AddNumberRequest,
+fn check_fields<'a>(
+    request: &'a AddNumberRequest,
     rules: &Rules,
-    mut accept: impl FnMut(Field, Accepted<'_>),
+    mut accept: impl FnMut(Field, Accepted<'a>),
 ) -> Result<(), Rejection> {
     let mut problems = Vec::new();
     for field in Field::ALL {

@@ -3,6 +3,93 @@
 use kaleyra_model::{Category, Field};
 use serde::Serialize;
 
+/// The values of a request every rule accepted, borrowed from it: what [`ValidatedRequest`]
+/// holds, for a caller that reads them once and need not copy them (the emulator builds its
+/// record from them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ValidatedRef<'a> {
+    display_name: &'a str,
+    wa_number: &'a str,
+    address: Option<&'a str>,
+    incoming_url: Option<&'a str>,
+    display_image: Option<&'a str>,
+    business_description: Option<&'a str>,
+    business_category: Option<Category>,
+    contact_email: Option<&'a str>,
+    website: Option<&'a str>,
+}
+
+impl<'a> ValidatedRef<'a> {
+    /// Stores a value its field's rules accepted.
+    pub(crate) fn accept(&mut self, field: Field, accepted: crate::Accepted<'a>) {
+        let text = match accepted {
+            crate::Accepted::Category(category) => {
+                self.business_category = Some(category);
+                return;
+            }
+            crate::Accepted::Text(text) => text,
+        };
+        match field {
+            Field::DisplayName => self.display_name = text,
+            Field::WaNumber => self.wa_number = text,
+            Field::Address => self.address = Some(text),
+            Field::IncomingUrl => self.incoming_url = Some(text),
+            Field::DisplayImage => self.display_image = Some(text),
+            Field::BusinessDescription => self.business_description = Some(text),
+            // Accepted as a category above.
+            Field::BusinessCategory => {}
+            Field::ContactEmail => self.contact_email = Some(text),
+            Field::Website => self.website = Some(text),
+        }
+    }
+
+    pub fn display_name(&self) -> &'a str {
+        self.display_name
+    }
+
+    /// The number in E.164, exactly as it will be sent.
+    pub fn wa_number(&self) -> &'a str {
+        self.wa_number
+    }
+
+    /// The value of any field as it will be sent (the category in its canonical spelling).
+    pub fn get(&self, field: Field) -> Option<&'a str> {
+        match field {
+            Field::DisplayName => Some(self.display_name),
+            Field::WaNumber => Some(self.wa_number),
+            Field::Address => self.address,
+            Field::IncomingUrl => self.incoming_url,
+            Field::DisplayImage => self.display_image,
+            Field::BusinessDescription => self.business_description,
+            Field::BusinessCategory => self.business_category.map(Category::as_str),
+            Field::ContactEmail => self.contact_email,
+            Field::Website => self.website,
+        }
+    }
+
+    /// ISO 3166-1 alpha-2 region of the number, as [`ValidatedRequest::iso_code`].
+    pub fn iso_code(&self) -> Option<String> {
+        crate::phone::region(self.wa_number)
+    }
+}
+
+impl From<ValidatedRef<'_>> for ValidatedRequest {
+    fn from(valid: ValidatedRef<'_>) -> Self {
+        let text = |value: Option<&str>| value.map(str::to_owned);
+        ValidatedRequest {
+            display_name: valid.display_name.to_owned(),
+            wa_number: valid.wa_number.to_owned(),
+            address: text(valid.address),
+            incoming_url: text(valid.incoming_url),
+            display_image: text(valid.display_image),
+            business_description: text(valid.business_description),
+            business_category: valid.business_category,
+            contact_email: text(valid.contact_email),
+            website: text(valid.website),
+        }
+    }
+}
+
 /// A request every rule accepted. Only [`crate::validate`] makes one, so a value of this type
 /// is proof that nothing invalid goes on the wire. Serializes to the normalized request body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -26,29 +113,6 @@ pub struct ValidatedRequest {
 }
 
 impl ValidatedRequest {
-    /// Stores a value its field's rules accepted.
-    pub(crate) fn accept(&mut self, field: Field, accepted: crate::Accepted<'_>) {
-        let text = match accepted {
-            crate::Accepted::Category(category) => {
-                self.business_category = Some(category);
-                return;
-            }
-            crate::Accepted::Text(text) => text.to_owned(),
-        };
-        match field {
-            Field::DisplayName => self.display_name = text,
-            Field::WaNumber => self.wa_number = text,
-            Field::Address => self.address = Some(text),
-            Field::IncomingUrl => self.incoming_url = Some(text),
-            Field::DisplayImage => self.display_image = Some(text),
-            Field::BusinessDescription => self.business_description = Some(text),
-            // Accepted as a category above.
-            Field::BusinessCategory => {}
-            Field::ContactEmail => self.contact_email = Some(text),
-            Field::Website => self.website = Some(text),
-        }
-    }
-
     pub fn display_name(&self) -> &str {
         &self.display_name
     }

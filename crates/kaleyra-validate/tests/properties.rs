@@ -107,6 +107,12 @@ proptest! {
         prop_assert_eq!(kaleyra_validate::check(&request), validate(&request).map(|_| ()));
         match validate(&request) {
             Ok(valid) => {
+                // The borrowed view holds the same values.
+                let view = kaleyra_validate::validate_ref_with(&request, &Default::default()).unwrap();
+                for field in Field::ALL {
+                    prop_assert_eq!(view.get(field), valid.get(field));
+                }
+                prop_assert_eq!(view.iso_code(), valid.iso_code());
                 // What is sent validates again to the same thing.
                 let again: AddNumberRequest = serde_json::from_str(&valid.to_json()).unwrap();
                 prop_assert_eq!(validate(&again).unwrap(), valid);
