@@ -16,6 +16,7 @@ use crate::envelopes::{self, Failure};
 use crate::faults::{self, Fault, FaultPlan};
 use crate::record::Origin;
 use crate::state::Shared;
+use crate::store::Admission;
 use crate::{EmulatorConfig, FAULT_HEADER};
 
 /// Returned to hyper to make it drop the connection without an answer.
@@ -182,24 +183,16 @@ fn process(shared: &Shared, sid: &str, body: &[u8]) -> Response<ResponseBody> {
         }
     };
 
-    let created = {
-        let mut store = shared.store();
-        let exists = store.count_request(valid.wa_number());
-        if exists && config.reject_duplicates {
-            drop(store);
-            return failure_response(envelopes::duplicate());
-        }
-        store.create(valid.wa_number(), |id, not_first| {
-            let origin = Origin {
-                id,
-                not_first,
-                company_id: &config.company_id,
-                created_by: sid,
-                now: now(),
-            };
-            shared.envelope.created(&valid, &origin)
-        })
+    let admission = shared.store().admit(valid.wa_number(), config.reject_duplicates);
+    let (id, not_first) = match admission {
+        Admission::Duplicate => return failure_response(envelopes::duplicate()),
+        Admission::Create { id, not_first } => (id, not_first),
     };
+    // Written outside the lock: the other worker need not wait for it.
+    let origin =
+        Origin { id, not_first, company_id: &config.company_id, created_by: sid, now: now() };
+    let (created, record) = shared.envelope.created(&valid, &origin);
+    shared.store().keep(valid.wa_number(), created.slice(record));
     json_response(StatusCode::OK, created, None)
 }
 

@@ -1,10 +1,8 @@
 //! The in-memory store: per number, how many create requests came in, how many records were
 //! created, and the records themselves as the JSON they were answered with.
 
-use std::collections::BTreeMap;
-use std::ops::Range;
-
 use bytes::Bytes;
+use std::collections::BTreeMap;
 
 use crate::admin::NumberEntry;
 
@@ -20,37 +18,45 @@ pub(crate) struct Store {
 #[derive(Debug, Default)]
 struct Entry {
     requests: u64,
+    creations: u64,
     /// Each record's JSON: a slice of the response that carried it.
     records: Vec<Bytes>,
 }
 
+/// What becomes of a valid create request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    /// The number has a record and duplicates are refused.
+    Duplicate,
+    /// A record is to be made with this id; `not_first` tells whether this account created
+    /// anything before.
+    Create { id: u64, not_first: bool },
+}
+
 impl Store {
-    /// Counts a valid, authenticated create request for `wa_number`; tells whether the number
-    /// already has a record.
-    pub(crate) fn count_request(&mut self, wa_number: &str) -> bool {
+    /// Counts a valid, authenticated create request for `wa_number` and admits it: the creation
+    /// is counted here, so that a second request for the number is a duplicate even before the
+    /// first one's record is kept (the record is written outside the lock).
+    pub(crate) fn admit(&mut self, wa_number: &str, reject_duplicates: bool) -> Admission {
         let entry = match self.numbers.get_mut(wa_number) {
             Some(entry) => entry,
             None => self.numbers.entry(wa_number.to_owned()).or_default(),
         };
         entry.requests += 1;
-        !entry.records.is_empty()
+        if entry.creations > 0 && reject_duplicates {
+            return Admission::Duplicate;
+        }
+        entry.creations += 1;
+        self.next_id += 1;
+        let not_first = std::mem::replace(&mut self.created_any, true);
+        Admission::Create { id: self.next_id, not_first }
     }
 
-    /// Creates a record for a number [`Store::count_request`] counted: `make` writes the
-    /// response from the next id and whether this account created anything before, and says
-    /// where in it the record is. Returns the response.
-    pub(crate) fn create(
-        &mut self,
-        wa_number: &str,
-        make: impl FnOnce(u64, bool) -> (Bytes, Range<usize>),
-    ) -> Bytes {
-        self.next_id += 1;
-        let (response, record) = make(self.next_id, self.created_any);
+    /// Keeps the record of a creation [`Store::admit`] admitted.
+    pub(crate) fn keep(&mut self, wa_number: &str, record: Bytes) {
         if let Some(entry) = self.numbers.get_mut(wa_number) {
-            entry.records.push(response.slice(record));
-            self.created_any = true;
+            entry.records.push(record);
         }
-        response
     }
 
     /// Every number, in order, with its records read back.
@@ -60,7 +66,7 @@ impl Store {
             .map(|(wa_number, entry)| NumberEntry {
                 wa_number: wa_number.clone(),
                 requests: entry.requests,
-                creations: entry.records.len() as u64,
+                creations: entry.creations,
                 // Written from the model's own shape (a test in `record` holds them together),
                 // so none is dropped here.
                 records: entry
@@ -81,38 +87,45 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn record(id: u64, not_first: bool) -> (Bytes, Range<usize>) {
-        let json = format!(
-            r#"{{"data":[{}]}}"#,
-            serde_json::json!({"id": id, "notFirstRequest": i64::from(not_first)})
-        );
-        let range = 9..json.len() - 2;
-        (Bytes::from(json), range)
+    fn create(store: &mut Store, number: &str) -> Admission {
+        let admission = store.admit(number, true);
+        if let Admission::Create { id, not_first } = admission {
+            let json = serde_json::json!({"id": id, "notFirstRequest": i64::from(not_first)});
+            store.keep(number, Bytes::from(json.to_string()));
+        }
+        admission
     }
 
     #[test]
     fn not_first_turns_true_after_the_first_creation_on_any_number_and_back_on_reset() {
         let mut store = Store::default();
-        let mut make = |number: &str| {
-            store.count_request(number);
-            store.create(number, record);
-            store.entries()
-        };
-        let not_first = |entries: Vec<NumberEntry>, number: &str| {
-            let entry = entries.into_iter().find(|e| e.wa_number == number).unwrap();
-            entry.records.last().unwrap().not_first_request
-        };
-        assert_eq!(not_first(make("+13236550017"), "+13236550017"), 0);
-        assert_eq!(not_first(make("+13236550018"), "+13236550018"), 1);
-        let entries = make("+13236550017");
-        assert_eq!(not_first(entries.clone(), "+13236550017"), 1);
-        assert_eq!(entries[0].creations, 2);
+        let first = create(&mut store, "+13236550017");
+        assert_eq!(first, Admission::Create { id: 1, not_first: false });
+        assert_eq!(
+            create(&mut store, "+13236550018"),
+            Admission::Create { id: 2, not_first: true }
+        );
+        assert_eq!(create(&mut store, "+13236550017"), Admission::Duplicate);
+        assert_eq!(
+            store.admit("+13236550017", false),
+            Admission::Create { id: 3, not_first: true }
+        );
+        let entries = store.entries();
+        assert_eq!((entries[0].requests, entries[0].creations), (3, 2));
+        assert_eq!(entries[0].records.len(), 1, "the third record was never kept");
         assert_eq!(entries[0].records[0].id, 1);
         store.reset();
-        store.count_request("+13236550019");
-        store.create("+13236550019", record);
-        let entries = store.entries();
-        assert_eq!(entries[0].records[0].not_first_request, 0);
-        assert_eq!(entries[0].requests, 1);
+        assert_eq!(
+            create(&mut store, "+13236550019"),
+            Admission::Create { id: 1, not_first: false }
+        );
+        assert_eq!(store.entries()[0].records[0].not_first_request, 0);
+    }
+
+    #[test]
+    fn a_creation_counts_before_its_record_is_kept() {
+        let mut store = Store::default();
+        assert!(matches!(store.admit("+13236550017", true), Admission::Create { .. }));
+        assert_eq!(store.admit("+13236550017", true), Admission::Duplicate);
     }
 }
