@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use kaleyra_model::AddNumberRequest;
 use subtle::{Choice, ConstantTimeEq};
@@ -25,6 +25,9 @@ use crate::{EmulatorConfig, FAULT_HEADER};
 pub(crate) struct Abort;
 
 const ADMIN_PREFIX: &str = "/__emulator/";
+/// Header names as constants: looking one up by a string parses the string each time.
+const API_KEY: http::HeaderName = http::HeaderName::from_static("api-key");
+const FAULT: http::HeaderName = http::HeaderName::from_static(FAULT_HEADER);
 /// Largest admin request body (a fault plan).
 const ADMIN_BODY_LIMIT: usize = 64 * 1024;
 
@@ -35,7 +38,8 @@ pub(crate) async fn handle(
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
     if let Some(route) = path.strip_prefix(ADMIN_PREFIX) {
-        return Ok(admin(&shared, route, &parts.method, body).await);
+        // Boxed: the create route's future, which hyper moves per request, stays small.
+        return Ok(Box::pin(admin(&shared, route, &parts.method, body)).await);
     }
     match create_route_sid(path) {
         Some(sid) if parts.method == Method::POST => create(&shared, sid, &parts, body).await,
@@ -63,7 +67,7 @@ async fn create(
     body: Incoming,
 ) -> Result<Response<ResponseBody>, Abort> {
     shared.count_received();
-    let (header_fault, header_latency) = match parts.headers.get(FAULT_HEADER) {
+    let (header_fault, header_latency) = match parts.headers.get(&FAULT) {
         None => (None, Duration::ZERO),
         Some(value) => {
             match value.to_str().map_err(|e| e.to_string()).and_then(faults::parse_header) {
@@ -152,7 +156,7 @@ fn check_headers(
     sid: &str,
     headers: &http::HeaderMap,
 ) -> Result<(), Failure> {
-    let key = headers.get("api-key").map(HeaderValue::as_bytes).unwrap_or_default();
+    let key = headers.get(&API_KEY).map(HeaderValue::as_bytes).unwrap_or_default();
     if !bool::from(credentials_match(config, sid, key)) {
         return Err(envelopes::unauthorized());
     }
@@ -218,14 +222,34 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 }
 
 async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> Result<Bytes, Failure> {
-    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+    match tokio::time::timeout(timeout, collect(body, limit)).await {
         Err(_elapsed) => Err(envelopes::body_timeout()),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
-            Err(envelopes::body_too_large(limit))
-        }
-        Ok(Err(error)) => Err(envelopes::malformed_body("body", &error.to_string())),
+        Ok(result) => result,
     }
+}
+
+/// The body's bytes, at most `limit` of them. A body that comes in one frame (most do: it
+/// arrives with the head) is handed on as it is, without a copy.
+async fn collect(mut body: Incoming, limit: usize) -> Result<Bytes, Failure> {
+    let mut first = Bytes::new();
+    let mut rest = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| envelopes::malformed_body("body", &error.to_string()))?;
+        // Trailers carry nothing the API reads.
+        let Ok(data) = frame.into_data() else { continue };
+        if first.len() + rest.len() + data.len() > limit {
+            return Err(envelopes::body_too_large(limit));
+        }
+        if first.is_empty() && rest.is_empty() {
+            first = data;
+        } else {
+            if rest.is_empty() {
+                rest.extend_from_slice(&first);
+            }
+            rest.extend_from_slice(&data);
+        }
+    }
+    Ok(if rest.is_empty() { first } else { Bytes::from(rest) })
 }
 
 fn parse_request(body: &[u8]) -> Result<AddNumberRequest, Failure> {

@@ -106,6 +106,50 @@ async fn bodies_over_the_limit_get_413_even_without_a_content_length() {
     );
 }
 
+#[tokio::test]
+async fn a_body_that_arrives_in_pieces_is_read_whole() {
+    let emulator = start(config()).await;
+    for (chunked, number) in [(false, "+13236550017"), (true, "+13236550018")] {
+        let body = format!(
+            r#"{{"display_name":"xyz","wa_number":"{number}","contact_email":"xyz@example.com"}}"#
+        );
+        let body = body.as_bytes();
+        let pieces = [&body[..10], &body[10..40], &body[40..]];
+        let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
+        let framing = if chunked {
+            "transfer-encoding: chunked".to_owned()
+        } else {
+            format!("content-length: {}", body.len())
+        };
+        let head = format!(
+            "POST /v1/{SID}/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: {KEY}\r\ncontent-type: application/json\r\n{framing}\r\nconnection: close\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        for piece in pieces {
+            // Apart in time, so that each is a frame of its own.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if chunked {
+                stream.write_all(format!("{:x}\r\n", piece.len()).as_bytes()).await.unwrap();
+                stream.write_all(piece).await.unwrap();
+                stream.write_all(b"\r\n").await.unwrap();
+            } else {
+                stream.write_all(piece).await.unwrap();
+            }
+        }
+        if chunked {
+            stream.write_all(b"0\r\n\r\n").await.unwrap();
+        }
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        let at = text.find("\r\n\r\n").unwrap() + 4;
+        let envelope: SuccessEnvelope = serde_json::from_slice(&answer[at..]).unwrap();
+        assert_eq!(envelope.data[0].email.as_deref(), Some("xyz@example.com"));
+        assert_eq!(emulator.numbers().get(number).unwrap().creations, 1);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
