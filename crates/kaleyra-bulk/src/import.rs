@@ -31,7 +31,7 @@ pub struct ImportOptions {
     /// Rows whose intents are made durable ahead of sending: one fsync covers about half of
     /// them, so no row waits for the disk. After a crash (not an interruption) these rows are
     /// reported as unknown, although they were not sent; 1 is the most precise and the slowest.
-    /// See [`ImportOptions::DEFAULT_INTENTS_AHEAD`].
+    /// See [`ImportOptions::DEFAULT_INTENTS_AHEAD`] and [`ImportOptions::rows_ahead`].
     pub intents_ahead: usize,
     /// Requests started per second at most.
     pub rate_per_second: Option<f64>,
@@ -46,6 +46,17 @@ impl ImportOptions {
     /// Enough for one fsync (0.1 to 0.3 ms on common disks) per 32 rows at the default
     /// concurrency of 8, a few milliseconds of work.
     pub const DEFAULT_INTENTS_AHEAD: usize = 64;
+
+    /// How many rows may wait with a durable intent: `intents_ahead`, but under a rate no more
+    /// than 10 ms of rows (at least one), so that a crash during a slow import does not leave
+    /// minutes of unsent rows unknown.
+    pub fn rows_ahead(&self) -> usize {
+        let most = self.intents_ahead.max(1);
+        match self.rate_per_second.filter(|rate| rate.is_finite() && *rate > 0.0) {
+            Some(rate) => ((rate / 100.0).ceil() as usize).clamp(1, most),
+            None => most,
+        }
+    }
 
     /// `FILE.journal` beside the input.
     pub fn default_journal(input: &Path) -> PathBuf {
@@ -158,7 +169,7 @@ pub async fn run(
     // Intents are made durable ahead of the rows in flight, so that no row waits for an fsync:
     // at most `intents_ahead` rows wait to be sent with a durable intent.
     let concurrency = options.concurrency.max(1);
-    let (ready, waiting) = mpsc::channel::<Ready>(options.intents_ahead.max(1));
+    let (ready, waiting) = mpsc::channel::<Ready>(options.rows_ahead());
     let intents =
         tokio::spawn(write_intents(receiver, ready, journal.clone(), shared.clone(), stop.clone()));
     let waiting = Arc::new(tokio::sync::Mutex::new(waiting));
@@ -534,5 +545,36 @@ impl Gate {
     fn pause(&self, duration: Duration) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.1 = state.1.max(Instant::now() + duration);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(intents_ahead: usize, rate_per_second: Option<f64>) -> ImportOptions {
+        ImportOptions {
+            input: PathBuf::from("numbers.csv"),
+            format: Format::Csv,
+            journal: PathBuf::from("numbers.csv.journal"),
+            report_dir: PathBuf::from("numbers.csv-reports"),
+            concurrency: 8,
+            intents_ahead,
+            rate_per_second,
+            resume: false,
+            retry_unknown: false,
+        }
+    }
+
+    #[test]
+    fn rows_ahead_are_at_most_10_ms_of_rows_under_a_rate() {
+        assert_eq!(options(64, None).rows_ahead(), 64);
+        assert_eq!(options(0, None).rows_ahead(), 1);
+        assert_eq!(options(64, Some(1.0)).rows_ahead(), 1);
+        assert_eq!(options(64, Some(0.01)).rows_ahead(), 1);
+        assert_eq!(options(64, Some(1_000.0)).rows_ahead(), 10);
+        assert_eq!(options(64, Some(1_050.0)).rows_ahead(), 11);
+        assert_eq!(options(64, Some(1e9)).rows_ahead(), 64);
+        assert_eq!(options(64, Some(f64::NAN)).rows_ahead(), 64);
     }
 }

@@ -127,8 +127,9 @@ pub struct ImportArgs {
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// Rows whose intents are made durable ahead of sending (one fsync covers about half of
-    /// them). After a crash these rows are reported unknown although they were not sent
-    /// (Ctrl-C withdraws them cleanly): 1 is the most precise and the slowest.
+    /// them; with --rate, at most 10 ms worth of rows). After a crash these rows are reported
+    /// unknown although they were not sent (Ctrl-C withdraws them cleanly): 1 is the most
+    /// precise and the slowest.
     #[arg(
         long,
         value_name = "ROWS",
