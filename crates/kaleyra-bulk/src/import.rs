@@ -393,12 +393,11 @@ async fn write_intents(
             shared.journal_failed(error);
             return;
         }
+        // The room reserved first (a permit without a row is given back), then the room that
+        // freed up meanwhile.
         let mut batch = batch.into_iter();
-        let mut room = room;
-        for first in batch.by_ref().take(room.len()) {
-            if let Some(permit) = room.next() {
-                permit.send(first);
-            }
+        for (permit, row) in room.zip(batch.by_ref()) {
+            permit.send(row);
         }
         for row in batch {
             // Only this task fills the queue: the room counted above is still there.
