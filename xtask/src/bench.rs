@@ -21,10 +21,28 @@ const SID: &str = "HXBENCH071US";
 const KEY: &str = "bench-key-0123456789";
 const CONNECTIONS: u32 = 32;
 
+const USAGE: &str = "cargo xtask bench [--rows N] [--memory-rows N] [--seconds N]";
+
 pub fn run(args: &[String]) -> Result<(), String> {
-    let rows = flag(args, "--rows").unwrap_or(100_000);
-    let memory_rows = flag(args, "--memory-rows").unwrap_or(1_000_000);
-    let seconds = flag(args, "--seconds").unwrap_or(10);
+    let (mut rows, mut memory_rows, mut seconds) = (100_000, 1_000_000, 10);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let slot = match arg.as_str() {
+            "--rows" => &mut rows,
+            "--memory-rows" => &mut memory_rows,
+            "--seconds" => &mut seconds,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument `{other}`; usage: {USAGE}")),
+        };
+        *slot = args
+            .next()
+            .and_then(|value| value.replace('_', "").parse::<u64>().ok())
+            .filter(|value| *value > 0)
+            .ok_or_else(|| format!("{arg} needs a positive number; usage: {USAGE}"))?;
+    }
     let root = crate::workspace_root()?;
     for tool in ["wrk"] {
         if Command::new(tool).arg("--version").output().is_err() {
@@ -264,11 +282,6 @@ fn write_csv(path: &Path, rows: u64, offset: u64) -> Result<(), String> {
         out.flush()
     };
     write(&mut out).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn flag(args: &[String], name: &str) -> Option<u64> {
-    let at = args.iter().position(|a| a == name)?;
-    args.get(at + 1)?.replace('_', "").parse().ok()
 }
 
 fn cpu_model() -> String {

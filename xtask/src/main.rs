@@ -5,9 +5,9 @@
 //! - `cargo xtask release VERSION [--publish] [--no-verify]`: bump, changelog, packages,
 //!   artifacts in `target/dist/`.
 //! - `cargo xtask deny`: licenses, sources and banned crates of the dependency tree.
-//! - `cargo xtask bench [--rows N] [--memory-rows N]`: builds the release binary and measures
-//!   offline validation and a journaled import against the emulator, writing
-//!   `docs/benchmarks.md`.
+//! - `cargo xtask bench [--rows N] [--memory-rows N] [--seconds N]`: builds release binaries
+//!   and measures the emulator, a journaled import, offline validation and cold start, each
+//!   beside its baseline, writing `docs/benchmarks.md`.
 
 mod bench;
 mod bench_process;
@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         None | Some("help" | "--help" | "-h") => {
             println!(
-                "cargo xtask <task>\n\ntasks:\n  release VERSION [--publish] [--no-verify]   bump, changelog, cargo package, target/dist/\n  deny                                 licenses, sources and banned crates, offline\n  bench [--rows N] [--memory-rows N]   measure validate and import, write docs/benchmarks.md"
+                "cargo xtask <task>\n\ntasks:\n  release VERSION [--publish] [--no-verify]   bump, changelog, cargo package, target/dist/\n  deny                                 licenses, sources and banned crates, offline\n  bench [--rows N] [--memory-rows N] [--seconds N]   measure the emulator, import, validate and cold start, write docs/benchmarks.md"
             );
             Ok(())
         }
