@@ -1,20 +1,22 @@
 //! The response envelopes: success, the full error envelope and the bare error envelope.
 
+mod read;
+
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::Code;
 
 /// `{"code":"I102","message":"Phone Number created successfully.","data":[{...}],"error":{}}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Read by hand (`read.rs`): a derived reader with `flatten` buffers the whole envelope, then
+/// each record again, which cost a client more than the rest of reading the response. Every
+/// key is optional; unknown keys go to `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SuccessEnvelope {
-    #[serde(default)]
     pub code: Code,
-    #[serde(default)]
     pub message: String,
-    #[serde(default)]
     pub data: Vec<NumberRecord>,
-    #[serde(default)]
     pub error: Map<String, Value>,
     /// Top-level keys this version does not know.
     #[serde(flatten)]
@@ -28,9 +30,9 @@ impl SuccessEnvelope {
     }
 }
 
-/// The record of a created number, every field of the seed's example.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// The record of a created number, every field of the seed's example. Read by hand like
+/// [`SuccessEnvelope`]: every key is optional, unknown keys go to `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct NumberRecord {
     pub company_id: String,
     pub phone_number: String,
@@ -41,8 +43,7 @@ pub struct NumberRecord {
     pub address: Option<String>,
     pub email: Option<String>,
     pub name: String,
-    /// An array in the seed; a bare string is read as a one-element array.
-    #[serde(deserialize_with = "string_or_list")]
+    /// An array in the seed; a bare string is read as a one-element array, `null` as none.
     pub website: Vec<String>,
     pub incoming_url: Option<String>,
     pub category: Option<String>,
@@ -57,21 +58,6 @@ pub struct NumberRecord {
     /// Keys this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-fn string_or_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-        Nothing(()),
-    }
-    Ok(match OneOrMany::deserialize(deserializer)? {
-        OneOrMany::One(one) => vec![one],
-        OneOrMany::Many(many) => many,
-        OneOrMany::Nothing(()) => Vec::new(),
-    })
 }
 
 /// The inner `error` object shared by both error envelope shapes.
