@@ -43,9 +43,10 @@ pub struct ImportOptions {
 }
 
 impl ImportOptions {
-    /// Enough for one fsync (0.1 to 0.3 ms on common disks) per 32 rows at the default
-    /// concurrency of 8, a few milliseconds of work.
-    pub const DEFAULT_INTENTS_AHEAD: usize = 64;
+    /// One fsync (0.1 to 0.3 ms on common disks) per 64 rows: at the default concurrency of 8
+    /// an import against a fast server then runs at more than half the rate of a load generator
+    /// posting without a journal (`docs/benchmarks.md`); 64 ran at about half.
+    pub const DEFAULT_INTENTS_AHEAD: usize = 128;
 
     /// How many rows may wait with a durable intent: `intents_ahead`, but under a rate no more
     /// than 10 ms of rows (at least one), so that a crash during a slow import does not leave

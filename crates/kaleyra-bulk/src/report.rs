@@ -130,7 +130,7 @@ pub fn write(
             RowState::Unknown | RowState::Pending => {
                 let reason = match state.detail(row.index) {
                     Some(Detail::Reason(reason)) => reason.as_str(),
-                    _ => "sent, but the run stopped before the outcome was recorded",
+                    _ => "may have been sent: the run stopped between its intent and its outcome",
                 };
                 unknown.row(original, &[reason], line)?;
                 counts.unknown += 1;
