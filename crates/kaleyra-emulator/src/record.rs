@@ -1,6 +1,6 @@
 //! The record of a created number, built from the request as the vendor's example shows it, and
 //! its success envelope: written as JSON once, straight from the borrowed request. The response
-//! carries those bytes and the store keeps a slice of them.
+//! carries those bytes and the store keeps a copy of the record's.
 
 use std::ops::Range;
 

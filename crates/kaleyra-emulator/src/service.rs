@@ -196,7 +196,8 @@ fn process(shared: &Shared, sid: &str, body: &[u8]) -> Response<ResponseBody> {
     let origin =
         Origin { id, not_first, company_id: &config.company_id, created_by: sid, now: now() };
     let (created, record) = shared.envelope.created(&valid, &origin);
-    shared.store().keep(valid.wa_number(), created.slice(record));
+    // A copy of its own size: keeping a slice would keep the whole response buffer alive.
+    shared.store().keep(valid.wa_number(), created[record].into());
     json_response(StatusCode::OK, created, None)
 }
 

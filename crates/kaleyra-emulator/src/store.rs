@@ -1,7 +1,6 @@
 //! The in-memory store: per number, how many create requests came in, how many records were
 //! created, and the records themselves as the JSON they were answered with.
 
-use bytes::Bytes;
 use std::collections::BTreeMap;
 
 use crate::admin::NumberEntry;
@@ -19,8 +18,8 @@ pub(crate) struct Store {
 struct Entry {
     requests: u64,
     creations: u64,
-    /// Each record's JSON: a slice of the response that carried it.
-    records: Vec<Bytes>,
+    /// Each record's JSON, as it was answered.
+    records: Vec<Box<[u8]>>,
 }
 
 /// What becomes of a valid create request.
@@ -53,7 +52,7 @@ impl Store {
     }
 
     /// Keeps the record of a creation [`Store::admit`] admitted.
-    pub(crate) fn keep(&mut self, wa_number: &str, record: Bytes) {
+    pub(crate) fn keep(&mut self, wa_number: &str, record: Box<[u8]>) {
         if let Some(entry) = self.numbers.get_mut(wa_number) {
             entry.records.push(record);
         }
@@ -91,7 +90,7 @@ mod tests {
         let admission = store.admit(number, true);
         if let Admission::Create { id, not_first } = admission {
             let json = serde_json::json!({"id": id, "notFirstRequest": i64::from(not_first)});
-            store.keep(number, Bytes::from(json.to_string()));
+            store.keep(number, json.to_string().into_bytes().into());
         }
         admission
     }
