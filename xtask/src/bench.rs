@@ -24,7 +24,7 @@ const CONNECTIONS: u32 = 32;
 const USAGE: &str = "cargo xtask bench [--rows N] [--memory-rows N] [--seconds N] [--rounds N]";
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let (mut rows, mut memory_rows, mut seconds, mut rounds) = (100_000, 1_000_000, 5, 3);
+    let (mut rows, mut memory_rows, mut seconds, mut rounds) = (100_000, 1_000_000, 4, 5);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let slot = match arg.as_str() {
