@@ -87,6 +87,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     write_csv(&small, rows, 0)?;
     write_csv(&large, memory_rows, 2_000_000)?;
     let mut importing = Vec::new();
+    settle()?;
     for _ in 0..rounds {
         let import = run_import(&binary, &emulator.url, &small, 8)?;
         let base = wrk(&emulator.url, &script, seconds, 8)?;
@@ -99,6 +100,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     emulator.stop();
 
     // 3. Offline validation.
+    settle()?;
     let mut validating = Vec::new();
     for _ in 0..rounds {
         let validate = measure(Command::new(&binary).arg("validate").arg(&large))?;
@@ -178,6 +180,13 @@ fn spread<A, B>(rounds: &[(f64, A, B)]) -> String {
     let low = ratios.clone().fold(f64::INFINITY, f64::min);
     let high = ratios.fold(f64::NEG_INFINITY, f64::max);
     format!("({low:.0}–{high:.0} %)")
+}
+
+/// Flushes what earlier steps wrote (the inputs, a large import's journal and reports): the
+/// kernel writing hundreds of megabytes back in the background halved the next measurement.
+fn settle() -> Result<(), String> {
+    Command::new("sync").status().map_err(|e| format!("sync: {e}"))?;
+    Ok(())
 }
 
 /// Forgets what the emulator at `url` created (`POST /__emulator/reset`).
