@@ -77,7 +77,7 @@ impl JournalWriter {
             fingerprint: fingerprint.to_owned(),
             format: format.to_owned(),
         };
-        write_entry(&mut file, &begin).map_err(io(path))?;
+        write_entry(&mut file, &begin, &mut Vec::new()).map_err(io(path))?;
         file.sync_all().map_err(io(path))?;
         sync_parent(path).map_err(io(path))?;
         Ok(JournalWriter::start(path, file))
@@ -87,8 +87,8 @@ impl JournalWriter {
     pub fn append(path: &Path, fingerprint: &str) -> Result<JournalWriter, JournalError> {
         let mut file = OpenOptions::new().append(true).open(path).map_err(io(path))?;
         file.seek(SeekFrom::End(0)).map_err(io(path))?;
-        write_entry(&mut file, &Entry::Resume { fingerprint: fingerprint.to_owned() })
-            .map_err(io(path))?;
+        let resume = Entry::Resume { fingerprint: fingerprint.to_owned() };
+        write_entry(&mut file, &resume, &mut Vec::new()).map_err(io(path))?;
         file.sync_data().map_err(io(path))?;
         Ok(JournalWriter::start(path, file))
     }
@@ -189,6 +189,7 @@ impl Drop for JournalWriter {
 fn write_loop(file: File, shared: &Shared) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
     let mut entries = Vec::new();
+    let mut line = Vec::with_capacity(256);
     let mut last_sync = Instant::now();
     let mut unsynced = false;
     loop {
@@ -226,7 +227,7 @@ fn write_loop(file: File, shared: &Shared) -> std::io::Result<()> {
         };
         unsynced |= !entries.is_empty();
         for entry in entries.drain(..) {
-            write_entry(&mut out, &entry)?;
+            write_entry(&mut out, &entry, &mut line)?;
         }
         out.flush()?;
         let due = unsynced && last_sync.elapsed() >= SYNC_INTERVAL;
@@ -246,10 +247,12 @@ fn write_loop(file: File, shared: &Shared) -> std::io::Result<()> {
     }
 }
 
-fn write_entry(out: &mut impl Write, entry: &Entry) -> std::io::Result<()> {
-    let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+/// Writes `entry` as one line with one `write_all`, formatted in `line` (reused by the caller).
+fn write_entry(out: &mut impl Write, entry: &Entry, line: &mut Vec<u8>) -> std::io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, entry).map_err(std::io::Error::other)?;
     line.push(b'\n');
-    out.write_all(&line)
+    out.write_all(line)
 }
 
 /// Makes a new file's directory entry durable.
