@@ -7,9 +7,9 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::service;
@@ -145,8 +145,11 @@ async fn serve(
         .max_header_list_size(64 * 1024)
         .keep_alive_interval(Some(Duration::from_secs(30)));
     let builder = Arc::new(builder);
-    let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let max_connections = config.max_connections.clamp(1, u32::MAX as usize);
+    let permits = Arc::new(Semaphore::new(max_connections));
+    // One per connection: dropping it tells the connection to finish. Cheaper to watch than a
+    // signal shared by all (hyper-util's `GracefulShutdown` locks one list on every poll).
+    let mut shutdown_signals: Vec<oneshot::Sender<()>> = Vec::new();
 
     loop {
         let permit = tokio::select! {
@@ -172,7 +175,11 @@ async fn serve(
             continue;
         }
         let _ = stream.set_nodelay(true);
-        let watcher = graceful.watcher();
+        let (signal, mut shutdown) = oneshot::channel::<()>();
+        if shutdown_signals.len() >= 2 * max_connections {
+            shutdown_signals.retain(|signal| !signal.is_closed());
+        }
+        shutdown_signals.push(signal);
         let first_byte_timeout = shared.config.header_read_timeout;
         #[cfg(feature = "tls")]
         let handshake_timeout = shared.config.header_read_timeout;
@@ -187,28 +194,52 @@ async fn serve(
             if let Some(acceptor) = tls {
                 // The handshake gets the same time as a request head.
                 let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
-                if let Ok(Ok(stream)) = handshake.await {
+                let stream = tokio::select! {
+                    handshake = handshake => handshake,
+                    _ = &mut shutdown => return,
+                };
+                if let Ok(Ok(stream)) = stream {
                     let connection = builder.serve_connection(TokioIo::new(stream), service);
-                    let _ = watcher.watch(connection.into_owned()).await;
+                    serve_until_shutdown(connection, shutdown).await;
                 }
                 return;
             }
             // Telling HTTP/1 from HTTP/2 waits for the first bytes with no deadline of its own:
             // a client that connects and says nothing would hold its slot forever.
             let mut first = [0u8; 1];
-            if !matches!(
-                tokio::time::timeout(first_byte_timeout, stream.peek(&mut first)).await,
-                Ok(Ok(1))
-            ) {
+            let peeked = tokio::select! {
+                peeked = tokio::time::timeout(first_byte_timeout, stream.peek(&mut first)) => peeked,
+                _ = &mut shutdown => return,
+            };
+            if !matches!(peeked, Ok(Ok(1))) {
                 return;
             }
             let connection = builder.serve_connection(TokioIo::new(stream), service);
-            let _ = watcher.watch(connection.into_owned()).await;
+            serve_until_shutdown(connection, shutdown).await;
         });
     }
 
     drop(listener);
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    drop(shutdown_signals);
+    // Every connection holds a permit until it is done.
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, permits.acquire_many(all)).await;
+}
+
+/// Serves `connection` until it ends or `shutdown` fires; then lets the request in flight (if
+/// any) finish and closes.
+async fn serve_until_shutdown<C: GracefulConnection>(
+    connection: C,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        biased;
+        _ = connection.as_mut() => return,
+        _ = &mut shutdown => {}
+    }
+    connection.as_mut().graceful_shutdown();
+    let _ = connection.await;
 }
 
 /// Closes with RST (zero linger) rather than FIN, as a crashed or overloaded proxy would.

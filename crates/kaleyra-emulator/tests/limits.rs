@@ -199,3 +199,36 @@ proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn shutdown_lets_requests_in_flight_finish_and_closes_idle_connections() {
+    let emulator = start(config()).await;
+    emulator.set_faults(kaleyra_emulator::FaultPlan { latency_ms: 300, rules: Vec::new() });
+    let addr = emulator.local_addr();
+    // An idle keep-alive connection, and one with a request in flight.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    let body = br#"{"display_name":"xyz","wa_number":"+13236550017"}"#;
+    let in_flight = tokio::spawn(async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /v1/{SID}/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body).await.unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        answer
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    emulator.shutdown().await;
+    let answer = String::from_utf8_lossy(&in_flight.await.unwrap()).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    // The idle connection was closed, and nothing listens any more.
+    let mut buffer = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(2), idle.read(&mut buffer)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    assert!(TcpStream::connect(addr).await.is_err());
+}
