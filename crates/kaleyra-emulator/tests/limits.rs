@@ -22,13 +22,17 @@ fn config() -> EmulatorConfig {
     EmulatorConfig::new(SID, ApiKey::new(KEY))
 }
 
+/// The head of a create request: `framing` says how the body is delimited, then `connection`.
+fn head(framing: &str, connection: &str) -> String {
+    format!(
+        "POST /v1/{SID}/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: {KEY}\r\ncontent-type: application/json\r\n{framing}\r\nconnection: {connection}\r\n\r\n"
+    )
+}
+
 /// One raw HTTP/1.1 exchange; returns the status and body.
 async fn post(emulator: &RunningEmulator, body: &[u8]) -> (u16, Vec<u8>) {
     let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
-    let head = format!(
-        "POST /v1/{SID}/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
+    let head = head(&format!("content-length: {}", body.len()), "close");
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(body).await.unwrap();
     let mut answer = Vec::new();
@@ -83,10 +87,7 @@ async fn bodies_over_the_limit_get_413_even_without_a_content_length() {
 
     // Chunked: the limit is enforced while reading.
     let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
-    let head = format!(
-        "POST /v1/{SID}/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: {KEY}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(head("transfer-encoding: chunked", "close").as_bytes()).await.unwrap();
     for _ in 0..20 {
         if stream
             .write_all(format!("{:x}\r\n{}\r\n", 8192, " ".repeat(8192)).as_bytes())
@@ -121,10 +122,7 @@ async fn a_body_that_arrives_in_pieces_is_read_whole() {
         } else {
             format!("content-length: {}", body.len())
         };
-        let head = format!(
-            "POST /v1/{SID}/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: {KEY}\r\ncontent-type: application/json\r\n{framing}\r\nconnection: close\r\n\r\n"
-        );
-        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(head(&framing, "close").as_bytes()).await.unwrap();
         for piece in pieces {
             // Apart in time, so that each is a frame of its own.
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -210,10 +208,7 @@ async fn shutdown_lets_requests_in_flight_finish_and_closes_idle_connections() {
     let body = br#"{"display_name":"xyz","wa_number":"+13236550017"}"#;
     let in_flight = tokio::spawn(async move {
         let mut stream = TcpStream::connect(addr).await.unwrap();
-        let head = format!(
-            "POST /v1/{SID}/whatsapp/number HTTP/1.1\r\nhost: x\r\napi-key: {KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
+        let head = head(&format!("content-length: {}", body.len()), "keep-alive");
         stream.write_all(head.as_bytes()).await.unwrap();
         stream.write_all(body).await.unwrap();
         let mut answer = Vec::new();
