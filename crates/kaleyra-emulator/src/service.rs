@@ -244,9 +244,8 @@ async fn collect(mut body: Incoming, limit: usize) -> Result<Bytes, Failure> {
         if first.is_empty() && rest.is_empty() {
             first = data;
         } else {
-            if rest.is_empty() {
-                rest.extend_from_slice(&first);
-            }
+            // From the second frame on, everything is in `rest`.
+            rest.extend_from_slice(&std::mem::take(&mut first));
             rest.extend_from_slice(&data);
         }
     }

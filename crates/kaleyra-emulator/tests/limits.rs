@@ -227,3 +227,23 @@ async fn shutdown_lets_requests_in_flight_finish_and_closes_idle_connections() {
     assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
     assert!(TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn a_body_under_the_limit_in_pieces_is_not_too_large() {
+    let emulator = start(config()).await;
+    // 60 KiB of the 64 KiB allowed, in three frames.
+    let filler = "a".repeat(60 * 1024 - 80);
+    let body = format!(r#"{{"display_name":"xyz","wa_number":"+13236550017","note":"{filler}"}}"#);
+    let body = body.as_bytes();
+    let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
+    let head = head(&format!("content-length: {}", body.len()), "close");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for piece in body.chunks(body.len() / 3 + 1) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        stream.write_all(piece).await.unwrap();
+    }
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 200"), "{}", &text[..text.len().min(400)]);
+}
