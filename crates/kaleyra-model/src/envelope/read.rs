@@ -7,22 +7,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Map;
 
 use super::{NumberRecord, SuccessEnvelope};
-
-/// Reads the next value into `slot`, refusing a key seen before.
-fn once<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
-    map: &mut A,
-    slot: &mut Option<T>,
-    key: &'static str,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(key));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
 
 impl<'de> Deserialize<'de> for SuccessEnvelope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -40,26 +26,21 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SuccessEnvelope, A::Error> {
-        let (mut code, mut message, mut data, mut error) = (None, None, None, None);
-        let mut extra = Map::new();
+        let mut known = Known::new(&["code", "message", "data", "error"]);
+        let mut envelope = SuccessEnvelope::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match &*key {
-                "code" => once(&mut map, &mut code, "code")?,
-                "message" => once(&mut map, &mut message, "message")?,
-                "data" => once(&mut map, &mut data, "data")?,
-                "error" => once(&mut map, &mut error, "error")?,
-                _ => {
-                    extra.insert(key.into_owned(), map.next_value()?);
+            let e = &mut envelope;
+            match known.index(&key)? {
+                None => {
+                    e.extra.insert(key.into_owned(), map.next_value()?);
                 }
+                Some(0) => e.code = map.next_value()?,
+                Some(1) => e.message = map.next_value()?,
+                Some(2) => e.data = map.next_value()?,
+                Some(_) => e.error = map.next_value()?,
             }
         }
-        Ok(SuccessEnvelope {
-            code: code.unwrap_or_default(),
-            message: message.unwrap_or_default(),
-            data: data.unwrap_or_default(),
-            error: error.unwrap_or_default(),
-            extra,
-        })
+        Ok(envelope)
     }
 }
 
@@ -79,14 +60,13 @@ impl<'de> Visitor<'de> for RecordVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NumberRecord, A::Error> {
-        let mut seen = Seen::default();
+        let mut known = Known::new(&RECORD_KEYS);
         let mut record = NumberRecord::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let Some(index) = KEYS.iter().position(|known| *known == key) else {
+            let Some(index) = known.index(&key)? else {
                 record.extra.insert(key.into_owned(), map.next_value()?);
                 continue;
             };
-            seen.first(index, KEYS[index])?;
             let r = &mut record;
             match index {
                 0 => r.company_id = map.next_value()?,
@@ -114,7 +94,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
 }
 
 /// A record's keys, in the order of the `match` above.
-const KEYS: [&str; 18] = [
+const RECORD_KEYS: [&str; 18] = [
     "company_id",
     "phone_number",
     "country",
@@ -135,18 +115,29 @@ const KEYS: [&str; 18] = [
     "notFirstRequest",
 ];
 
-/// Which known keys were read.
-#[derive(Default)]
-struct Seen(u32);
+/// An object's known keys, and which of them were read: a second one is refused, as derived
+/// readers do.
+struct Known {
+    keys: &'static [&'static str],
+    seen: u32,
+}
 
-impl Seen {
-    fn first<E: de::Error>(&mut self, index: usize, key: &'static str) -> Result<(), E> {
+impl Known {
+    fn new(keys: &'static [&'static str]) -> Self {
+        Known { keys, seen: 0 }
+    }
+
+    /// The position of `key` among the known keys, `None` for an unknown one.
+    fn index<E: de::Error>(&mut self, key: &str) -> Result<Option<usize>, E> {
+        let Some(index) = self.keys.iter().position(|known| *known == key) else {
+            return Ok(None);
+        };
         let bit = 1 << index;
-        if self.0 & bit != 0 {
-            return Err(E::duplicate_field(key));
+        if self.seen & bit != 0 {
+            return Err(E::duplicate_field(self.keys[index]));
         }
-        self.0 |= bit;
-        Ok(())
+        self.seen |= bit;
+        Ok(Some(index))
     }
 }
 
