@@ -30,6 +30,7 @@ mod credentials;
 mod envelope;
 mod field;
 mod generated;
+mod key;
 mod request;
 
 pub use category::{Category, UnknownCategory};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::Field;
+use crate::key::Key;
 
 /// The JSON body of `POST /v1/{SID}/whatsapp/number`.
 ///
@@ -165,7 +166,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut request = AddNumberRequest::default();
         let mut seen = [false; Field::ALL.len()];
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             match Field::from_key(&key) {
                 Some(field) => {
                     let index = field as usize;
