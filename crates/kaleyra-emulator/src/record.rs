@@ -7,7 +7,6 @@ use std::ops::Range;
 use bytes::Bytes;
 use kaleyra_model::{CREATED_MESSAGE, Code, Field};
 use kaleyra_validate::ValidatedRef;
-use serde::Serialize;
 
 /// `status` of a freshly created number in the vendor's example.
 const CREATED_STATUS: i64 = 2;
@@ -19,31 +18,6 @@ pub(crate) struct Origin<'a> {
     pub(crate) company_id: &'a str,
     pub(crate) created_by: &'a str,
     pub(crate) now: i64,
-}
-
-/// [`kaleyra_model::NumberRecord`], field for field and in its order, borrowed (a test holds the
-/// two to the same bytes).
-#[derive(Serialize)]
-struct Record<'a> {
-    company_id: &'a str,
-    phone_number: &'a str,
-    country: &'a str,
-    iso_code: &'a str,
-    status: i64,
-    description: Option<&'a str>,
-    address: Option<&'a str>,
-    email: Option<&'a str>,
-    name: &'a str,
-    website: &'a [&'a str],
-    incoming_url: Option<&'a str>,
-    category: Option<&'a str>,
-    profile_image: Option<&'a str>,
-    meta_value: Option<()>,
-    created_by: &'a str,
-    created_at: i64,
-    id: u64,
-    #[serde(rename = "notFirstRequest")]
-    not_first_request: i64,
 }
 
 /// [`kaleyra_model::SuccessEnvelope`] around one record: what comes before and after it.
@@ -65,43 +39,102 @@ impl Envelope {
     }
 
     /// The success envelope of the record made from `request`, and where the record is in it.
+    ///
+    /// The record is [`kaleyra_model::NumberRecord`] key for key and in its order, written by
+    /// hand: the derived writer escaped every key and value a byte at a time, a tenth of a
+    /// request's instructions. Tests hold the bytes to the model's own serialization.
     pub(crate) fn created(
         &self,
         request: &ValidatedRef<'_>,
         origin: &Origin<'_>,
     ) -> (Bytes, Range<usize>) {
         let iso_code = request.iso_code().unwrap_or_default();
-        let website = request.get(Field::Website);
-        let record = Record {
-            company_id: origin.company_id,
-            phone_number: request.wa_number(),
-            // The vendor fills this from its own number database; the ISO code is what we know.
-            country: &iso_code,
-            iso_code: &iso_code,
-            status: CREATED_STATUS,
-            description: request.get(Field::BusinessDescription),
-            address: request.get(Field::Address),
-            email: request.get(Field::ContactEmail),
-            name: request.display_name(),
-            website: website.as_slice(),
-            incoming_url: request.get(Field::IncomingUrl),
-            category: request.get(Field::BusinessCategory),
-            profile_image: request.get(Field::DisplayImage),
-            meta_value: None,
-            created_by: origin.created_by,
-            created_at: origin.now,
-            id: origin.id,
-            not_first_request: i64::from(origin.not_first),
-        };
-        let mut json = Vec::with_capacity(512);
-        json.extend_from_slice(self.open.as_bytes());
-        let start = json.len();
-        // Strings and numbers only: serialization into memory cannot fail.
-        let _ = serde_json::to_writer(&mut json, &record);
-        let end = json.len();
-        json.extend_from_slice(CLOSE.as_bytes());
-        (Bytes::from(json), start..end)
+        let mut json = Json(Vec::with_capacity(512));
+        json.raw(&self.open);
+        let start = json.0.len();
+        json.raw("{\"company_id\":");
+        json.string(origin.company_id);
+        json.raw(",\"phone_number\":");
+        json.string(request.wa_number());
+        // The vendor fills `country` from its own number database; the ISO code is what we know.
+        json.raw(",\"country\":");
+        json.string(&iso_code);
+        json.raw(",\"iso_code\":");
+        json.string(&iso_code);
+        json.raw(",\"status\":");
+        json.integer(CREATED_STATUS);
+        json.raw(",\"description\":");
+        json.optional(request.get(Field::BusinessDescription));
+        json.raw(",\"address\":");
+        json.optional(request.get(Field::Address));
+        json.raw(",\"email\":");
+        json.optional(request.get(Field::ContactEmail));
+        json.raw(",\"name\":");
+        json.string(request.display_name());
+        json.raw(",\"website\":[");
+        if let Some(website) = request.get(Field::Website) {
+            json.string(website);
+        }
+        json.raw("],\"incoming_url\":");
+        json.optional(request.get(Field::IncomingUrl));
+        json.raw(",\"category\":");
+        json.optional(request.get(Field::BusinessCategory));
+        json.raw(",\"profile_image\":");
+        json.optional(request.get(Field::DisplayImage));
+        json.raw(",\"meta_value\":null,\"created_by\":");
+        json.string(origin.created_by);
+        json.raw(",\"created_at\":");
+        json.integer(origin.now);
+        json.raw(",\"id\":");
+        json.integer(origin.id);
+        json.raw(",\"notFirstRequest\":");
+        json.integer(i64::from(origin.not_first));
+        json.raw("}");
+        let end = json.0.len();
+        json.raw(CLOSE);
+        (Bytes::from(json.0), start..end)
     }
+}
+
+/// JSON written into memory, strings escaped exactly as serde_json escapes them.
+struct Json(Vec<u8>);
+
+impl Json {
+    fn raw(&mut self, text: &str) {
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    fn string(&mut self, value: &str) {
+        if needs_escape(value.as_bytes()) {
+            // Rare: serde_json writes it (into memory, which cannot fail).
+            let _ = serde_json::to_writer(&mut self.0, value);
+        } else {
+            self.0.reserve(value.len() + 2);
+            self.0.push(b'"');
+            self.0.extend_from_slice(value.as_bytes());
+            self.0.push(b'"');
+        }
+    }
+
+    fn optional(&mut self, value: Option<&str>) {
+        match value {
+            Some(value) => self.string(value),
+            None => self.raw("null"),
+        }
+    }
+
+    fn integer(&mut self, value: impl itoa::Integer) {
+        self.raw(itoa::Buffer::new().format(value));
+    }
+}
+
+/// Whether serde_json would escape anything in `bytes`: a control character, a quote or a
+/// backslash (it leaves DEL and non-ASCII alone). No early exit within a chunk, so that the
+/// compiler can vectorize it.
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.chunks(16).any(|chunk| {
+        chunk.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    })
 }
 
 #[cfg(test)]
@@ -114,6 +147,65 @@ mod tests {
         let origin =
             Origin { id: 7, not_first, company_id: "ZEMU932d", created_by: "HX071US", now: 1700 };
         Envelope::new().created(&valid, &origin)
+    }
+
+    /// Any text (quotes, backslashes, control characters, DEL, non-ASCII, long runs around the
+    /// 16-byte chunks) comes out as the model's own serialization: the hand-written writer and
+    /// its escaping shortcut agree with serde.
+    #[test]
+    fn any_text_is_written_as_the_model_writes_it() {
+        use proptest::prelude::*;
+        let text =
+            proptest::string::string_regex("[a-z \"\\\\\u{0}-\u{1f}\u{7f}é€😀]{0,40}").unwrap();
+        let fields = proptest::collection::vec(proptest::option::of(text), 7);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(2_000));
+        runner
+            .run(&fields, |values| {
+                let mut request = AddNumberRequest::new("name", "+13236550017");
+                let text_fields = [
+                    Field::DisplayName,
+                    Field::Address,
+                    Field::BusinessDescription,
+                    Field::ContactEmail,
+                    Field::Website,
+                    Field::IncomingUrl,
+                    Field::DisplayImage,
+                ];
+                for (field, value) in text_fields.into_iter().zip(values) {
+                    request.set(field, value);
+                }
+                let rules = kaleyra_validate::Rules::seed_only();
+                let Ok(valid) = kaleyra_validate::validate_ref_with(&request, &rules) else {
+                    // Only a blank display name or an empty display image is refused.
+                    return Ok(());
+                };
+                let origin = Origin {
+                    id: 1,
+                    not_first: true,
+                    company_id: "Z\"1",
+                    created_by: "HX\u{1}",
+                    now: -5,
+                };
+                let (json, range) = Envelope::new().created(&valid, &origin);
+                let envelope: SuccessEnvelope = serde_json::from_slice(&json).unwrap();
+                prop_assert_eq!(&json[..], &serde_json::to_vec(&envelope).unwrap()[..]);
+                prop_assert_eq!(&json[range], &serde_json::to_vec(&envelope.data[0]).unwrap()[..]);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn escaping_is_needed_exactly_where_serde_json_escapes() {
+        for byte in 0..=127u8 {
+            let text = String::from(char::from(byte));
+            let escaped = serde_json::to_string(&text).unwrap() != format!("\"{text}\"");
+            assert_eq!(needs_escape(text.as_bytes()), escaped, "byte {byte}");
+            // Found anywhere in a long value, not only in its first chunk.
+            let long = format!("{}{text}", "a".repeat(37));
+            assert_eq!(needs_escape(long.as_bytes()), escaped, "byte {byte} at 37");
+        }
+        assert!(!needs_escape("é€😀".as_bytes()));
     }
 
     /// The bytes are exactly what the model's types serialize to.
