@@ -58,9 +58,9 @@ impl Envelope {
         json.string(request.wa_number());
         // The vendor fills `country` from its own number database; the ISO code is what we know.
         json.raw(",\"country\":");
-        json.string(&iso_code);
+        json.string(iso_code);
         json.raw(",\"iso_code\":");
-        json.string(&iso_code);
+        json.string(iso_code);
         json.raw(",\"status\":");
         json.integer(CREATED_STATUS);
         json.raw(",\"description\":");

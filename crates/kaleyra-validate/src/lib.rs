@@ -102,6 +102,12 @@ fn check_fields<'a>(
 pub(crate) enum Accepted<'a> {
     Text(&'a str),
     Category(Category),
+    /// A valid `wa_number`, with the region its validation found (none for a non-geographic
+    /// code).
+    Number {
+        value: &'a str,
+        region: Option<&'static str>,
+    },
 }
 
 /// Checks one trimmed value: `None` when it is absent (and may be).
@@ -125,7 +131,10 @@ fn check_field<'a>(
     }
     let valid = match field {
         Field::DisplayName | Field::Address | Field::BusinessDescription => true,
-        Field::WaNumber => phone::is_valid_e164(value),
+        Field::WaNumber => match phone::check(value) {
+            phone::Answer::Valid(region) => return Ok(Some(Accepted::Number { value, region })),
+            phone::Answer::Invalid => false,
+        },
         Field::BusinessCategory => {
             let category = Category::parse(value).ok_or(ProblemKind::InvalidCategory)?;
             return Ok(Some(Accepted::Category(category)));

@@ -17,6 +17,8 @@ pub struct ValidatedRef<'a> {
     business_category: Option<Category>,
     contact_email: Option<&'a str>,
     website: Option<&'a str>,
+    /// Found by the number's validation, which had to look it up.
+    iso_code: Option<&'static str>,
 }
 
 impl<'a> ValidatedRef<'a> {
@@ -27,17 +29,21 @@ impl<'a> ValidatedRef<'a> {
                 self.business_category = Some(category);
                 return;
             }
+            crate::Accepted::Number { value, region } => {
+                self.wa_number = value;
+                self.iso_code = region;
+                return;
+            }
             crate::Accepted::Text(text) => text,
         };
         match field {
             Field::DisplayName => self.display_name = text,
-            Field::WaNumber => self.wa_number = text,
             Field::Address => self.address = Some(text),
             Field::IncomingUrl => self.incoming_url = Some(text),
             Field::DisplayImage => self.display_image = Some(text),
             Field::BusinessDescription => self.business_description = Some(text),
-            // Accepted as a category above.
-            Field::BusinessCategory => {}
+            // Accepted as a category or a number above.
+            Field::BusinessCategory | Field::WaNumber => {}
             Field::ContactEmail => self.contact_email = Some(text),
             Field::Website => self.website = Some(text),
         }
@@ -67,9 +73,10 @@ impl<'a> ValidatedRef<'a> {
         }
     }
 
-    /// ISO 3166-1 alpha-2 region of the number, as [`ValidatedRequest::iso_code`].
-    pub fn iso_code(&self) -> Option<String> {
-        crate::phone::region(self.wa_number)
+    /// ISO 3166-1 alpha-2 region of the number, as [`ValidatedRequest::iso_code`] (found by the
+    /// validation, so at no cost here).
+    pub fn iso_code(&self) -> Option<&'static str> {
+        self.iso_code
     }
 }
 

@@ -94,8 +94,13 @@ proptest! {
     fn valid_numbers_of_many_regions_are_accepted(
         (region, number) in proptest::sample::select(example_numbers()),
     ) {
-        let valid = validate(&base().with(Field::WaNumber, format!(" {number}"))).unwrap();
+        let request = base().with(Field::WaNumber, format!(" {number}"));
+        let valid = validate(&request).unwrap();
         prop_assert_eq!(valid.wa_number(), number.as_str());
+        // The region found while validating is the one looked up afterwards.
+        let view = kaleyra_validate::validate_ref_with(&request, &Default::default()).unwrap();
+        let iso_code = valid.iso_code();
+        prop_assert_eq!(view.iso_code(), iso_code.as_deref());
         if let Some(iso) = valid.iso_code() {
             prop_assert_eq!(iso.len(), 2, "{} {}", region, number);
         }
@@ -112,7 +117,8 @@ proptest! {
                 for field in Field::ALL {
                     prop_assert_eq!(view.get(field), valid.get(field));
                 }
-                prop_assert_eq!(view.iso_code(), valid.iso_code());
+                let iso_code = valid.iso_code();
+                prop_assert_eq!(view.iso_code(), iso_code.as_deref());
                 // What is sent validates again to the same thing.
                 let again: AddNumberRequest = serde_json::from_str(&valid.to_json()).unwrap();
                 prop_assert_eq!(validate(&again).unwrap(), valid);

@@ -70,17 +70,7 @@ fn oracle(value: &str) -> Answer {
     if e164_digits(value).is_none() {
         return Answer::Invalid;
     }
-    match oracle::parse(value) {
-        None => Answer::Invalid,
-        Some(number) => {
-            Answer::Valid(number.country().id().and_then(|id| static_region(id.as_ref())))
-        }
-    }
-}
-
-/// The crate's region ids as `&'static str`, to compare with the tables' answers.
-fn static_region(id: &str) -> Option<&'static str> {
-    super::index::REGIONS.iter().filter_map(|r| r.id).find(|r| *r == id)
+    oracle::check(value)
 }
 
 /// The tables' answer; `None` when they leave the number to the crate.

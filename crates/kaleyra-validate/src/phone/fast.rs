@@ -9,7 +9,7 @@ use super::tables::Code;
 
 /// What the tables say about a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Answer {
+pub(crate) enum Answer {
     Invalid,
     /// Valid, with its region (none for a non-geographic code such as +800).
     Valid(Option<&'static str>),

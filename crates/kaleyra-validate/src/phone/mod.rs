@@ -13,24 +13,26 @@ mod tables;
 #[cfg(test)]
 mod differential;
 
-use fast::Answer;
+pub(crate) use fast::Answer;
+
+/// The verdict on `value` as a number in strict E.164: valid, with its ISO 3166-1 alpha-2
+/// region when the metadata names one, or not.
+pub(crate) fn check(value: &str) -> Answer {
+    let Some(digits) = e164_digits(value) else { return Answer::Invalid };
+    fast::check(digits).unwrap_or_else(|| oracle::check(value))
+}
 
 /// Whether `value` is a valid number in strict E.164.
-pub(crate) fn is_valid_e164(value: &str) -> bool {
-    let Some(digits) = e164_digits(value) else { return false };
-    match fast::check(digits) {
-        Some(answer) => answer != Answer::Invalid,
-        None => oracle::parse(value).is_some(),
-    }
+#[cfg(test)]
+fn is_valid_e164(value: &str) -> bool {
+    check(value) != Answer::Invalid
 }
 
 /// ISO 3166-1 alpha-2 region of a valid number, when the metadata names one.
 pub(crate) fn region(value: &str) -> Option<String> {
-    let digits = e164_digits(value)?;
-    match fast::check(digits) {
-        Some(Answer::Valid(region)) => region.map(str::to_owned),
-        Some(Answer::Invalid) => None,
-        None => oracle::region(value),
+    match check(value) {
+        Answer::Valid(region) => region.map(str::to_owned),
+        Answer::Invalid => None,
     }
 }
 
