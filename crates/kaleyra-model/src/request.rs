@@ -55,8 +55,13 @@ impl AddNumberRequest {
     /// and the column. Trailing content after the object is an error.
     pub fn from_json(body: &[u8]) -> Result<AddNumberRequest, RequestParseError> {
         // Tracking the path costs as much as the parse itself: only a body that fails is
-        // parsed again to say where.
-        if let Ok(request) = serde_json::from_slice(body) {
+        // parsed again to say where. UTF-8 is checked once for the whole body (from bytes, each
+        // string would be checked on its own).
+        let parsed = match std::str::from_utf8(body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(body),
+        };
+        if let Ok(request) = parsed {
             return Ok(request);
         }
         let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -232,6 +237,13 @@ mod tests {
         let error = AddNumberRequest::from_json(b"{} {}").unwrap_err();
         assert_eq!((error.field, error.message.as_str()), (None, "trailing characters"));
         assert!(AddNumberRequest::from_json(br#"{"wa_number":"+1"}"#).is_ok());
+        // Invalid UTF-8 is found where it is, as before the body was checked whole.
+        let error = AddNumberRequest::from_json(b"{\"address\": \"a\xffb\"}").unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("address"));
+        assert_eq!(
+            (error.line, error.column, error.message.as_str()),
+            (1, 15, "invalid unicode code point")
+        );
     }
 
     #[test]
