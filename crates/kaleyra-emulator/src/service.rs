@@ -51,13 +51,8 @@ pub(crate) async fn handle(
 /// `/v1/{SID}/whatsapp/number` → the SID. The vendor's prose writes `Whatsapp`, its curl
 /// `whatsapp`: the fixed segments match ignoring case.
 fn create_route_sid(path: &str) -> Option<&str> {
-    let mut segments = path.strip_prefix('/')?.split('/');
-    let (v1, sid, whatsapp, number) =
-        (segments.next()?, segments.next()?, segments.next()?, segments.next()?);
-    let fixed = v1 == "v1"
-        && whatsapp.eq_ignore_ascii_case("whatsapp")
-        && number.eq_ignore_ascii_case("number");
-    (fixed && !sid.is_empty() && segments.next().is_none()).then_some(sid)
+    let (sid, fixed) = path.strip_prefix("/v1/")?.split_once('/')?;
+    (!sid.is_empty() && fixed.eq_ignore_ascii_case("whatsapp/number")).then_some(sid)
 }
 
 async fn create(
@@ -338,7 +333,13 @@ mod tests {
     fn create_route() {
         assert_eq!(create_route_sid("/v1/HX071US/whatsapp/number"), Some("HX071US"));
         assert_eq!(create_route_sid("/v1/HX071US/Whatsapp/number"), Some("HX071US"));
+        assert_eq!(create_route_sid("/v1/HX071US/WHATSAPP/Number"), Some("HX071US"));
         for path in [
+            "/V1/a/whatsapp/number",
+            "/v1/a/b/whatsapp/number",
+            "/v1/a/whatsapp//number",
+            "/v1/a/whatsappnumber",
+            "v1/a/whatsapp/number",
             "/v1//whatsapp/number",
             "/v2/a/whatsapp/number",
             "/v1/a/whatsapp/number/",
