@@ -8,7 +8,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use kaleyra_model::AddNumberRequest;
+use kaleyra_model::BorrowedRequest;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::body::{ResponseBody, full, truncated};
@@ -249,8 +249,8 @@ async fn collect(mut body: Incoming, limit: usize) -> Result<Bytes, Failure> {
     Ok(if rest.is_empty() { first } else { Bytes::from(rest) })
 }
 
-fn parse_request(body: &[u8]) -> Result<AddNumberRequest, Failure> {
-    AddNumberRequest::from_json(body).map_err(|error| {
+fn parse_request(body: &[u8]) -> Result<BorrowedRequest<'_>, Failure> {
+    BorrowedRequest::from_json(body).map_err(|error| {
         let detail = format!("{} at line {} column {}", error.message, error.line, error.column);
         envelopes::malformed_body(error.field.as_deref().unwrap_or("body"), &detail)
     })

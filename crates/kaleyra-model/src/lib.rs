@@ -40,7 +40,7 @@ pub use envelope::{
     BareErrorEnvelope, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, NumberRecord, SuccessEnvelope,
 };
 pub use field::Field;
-pub use request::{AddNumberRequest, RequestParseError};
+pub use request::{AddNumberRequest, BorrowedRequest, RequestFields, RequestParseError};
 
 /// Top-level message of the success envelope (code `I102`), as the seed prints it.
 pub const CREATED_MESSAGE: &str = "Phone Number created successfully.";

@@ -9,6 +9,10 @@ use serde_json::{Map, Value};
 use crate::Field;
 use crate::key::Key;
 
+mod borrowed;
+
+pub use borrowed::{BorrowedRequest, RequestFields};
+
 /// The JSON body of `POST /v1/{SID}/whatsapp/number`.
 ///
 /// Every field is optional here so that a request missing a mandatory field can still be

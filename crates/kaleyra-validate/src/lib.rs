@@ -47,7 +47,7 @@ pub use rejection::Rejection;
 pub use rules::{Limits, Rules};
 pub use validated::{ValidatedRef, ValidatedRequest};
 
-use kaleyra_model::{AddNumberRequest, Category, Field};
+use kaleyra_model::{AddNumberRequest, Category, Field, RequestFields};
 
 /// Validates `request` with the default [`Rules`].
 pub fn validate(request: &AddNumberRequest) -> Result<ValidatedRequest, Rejection> {
@@ -63,9 +63,10 @@ pub fn validate_with(
     validate_ref_with(request, rules).map(ValidatedRequest::from)
 }
 
-/// [`validate_with`] without copying the values: they stay borrowed from `request`.
-pub fn validate_ref_with<'a>(
-    request: &'a AddNumberRequest,
+/// [`validate_with`] without copying the values: they stay borrowed from `request`, which may
+/// be an [`AddNumberRequest`] or a [`kaleyra_model::BorrowedRequest`] read straight from a body.
+pub fn validate_ref_with<'a, R: RequestFields + ?Sized>(
+    request: &'a R,
     rules: &Rules,
 ) -> Result<ValidatedRef<'a>, Rejection> {
     let mut valid = ValidatedRef::default();
@@ -80,14 +81,14 @@ pub fn check(request: &AddNumberRequest) -> Result<(), Rejection> {
 }
 
 /// Every field in the vendor's order; each accepted value goes to `accept`.
-fn check_fields<'a>(
-    request: &'a AddNumberRequest,
+fn check_fields<'a, R: RequestFields + ?Sized>(
+    request: &'a R,
     rules: &Rules,
     mut accept: impl FnMut(Field, Accepted<'a>),
 ) -> Result<(), Rejection> {
     let mut problems = Vec::new();
     for field in Field::ALL {
-        let value = request.get(field).map(str::trim);
+        let value = request.field(field).map(str::trim);
         match check_field(field, value, rules) {
             Ok(Some(accepted)) => accept(field, accepted),
             Ok(None) => {}

@@ -1,0 +1,152 @@
+//! A request body read without copying its values, for a server that reads a body once.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::{AddNumberRequest, RequestParseError};
+use crate::Field;
+use crate::key::Key;
+
+/// Anything that holds the fields of an add-number request.
+pub trait RequestFields {
+    /// The value of `field`, `None` when absent.
+    fn field(&self, field: Field) -> Option<&str>;
+}
+
+impl RequestFields for AddNumberRequest {
+    fn field(&self, field: Field) -> Option<&str> {
+        self.get(field)
+    }
+}
+
+/// [`AddNumberRequest`] read from a body without copying its values: each is borrowed from the
+/// body unless it has escapes. Same rules (a test holds the two together): absent, `null` and
+/// empty told apart, a repeated key refused, anything but a string refused for a field. Keys
+/// the API does not define are checked for repeats and skipped, not kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BorrowedRequest<'a> {
+    values: [Option<Cow<'a, str>>; Field::ALL.len()],
+}
+
+impl<'a> BorrowedRequest<'a> {
+    /// Parses one JSON request body, with [`AddNumberRequest::from_json`]'s errors.
+    pub fn from_json(body: &'a [u8]) -> Result<Self, RequestParseError> {
+        // Outside strings only ASCII is valid JSON, so a body that is not UTF-8 is an error; and
+        // skipping an unknown key's value does not check its strings, so it is caught here.
+        let parsed = std::str::from_utf8(body).ok().map(serde_json::from_str::<Self>);
+        match parsed {
+            Some(Ok(request)) => Ok(request),
+            // A body that fails is rare: the owned reader says where, exactly as it would.
+            _ => {
+                Err(AddNumberRequest::from_json(body).err().unwrap_or_else(|| RequestParseError {
+                    field: None,
+                    line: 0,
+                    column: 0,
+                    message: "the body was read differently twice".to_owned(),
+                }))
+            }
+        }
+    }
+
+    /// The value of `field`, `None` when absent.
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.values[field as usize].as_deref()
+    }
+}
+
+impl RequestFields for BorrowedRequest<'_> {
+    fn field(&self, field: Field) -> Option<&str> {
+        self.get(field)
+    }
+}
+
+impl<'de> Deserialize<'de> for BorrowedRequest<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RequestVisitor)
+    }
+}
+
+struct RequestVisitor;
+
+impl<'de> Visitor<'de> for RequestVisitor {
+    type Value = BorrowedRequest<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object with the add-number request fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut request = BorrowedRequest::default();
+        let mut seen = [false; Field::ALL.len()];
+        let mut unknown: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match Field::from_key(&key) {
+                Some(field) => {
+                    let index = field as usize;
+                    if std::mem::replace(&mut seen[index], true) {
+                        return Err(de::Error::duplicate_field(field.as_str()));
+                    }
+                    request.values[index] = map.next_value::<Option<Text<'de>>>()?.map(|t| t.0);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                    if unknown.contains(&key) {
+                        return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                    unknown.push(key);
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// A field's string value, borrowed when it has no escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+
+    // As `String`'s own reader says it, so that errors read the same.
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(value.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(value)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_borrowed_unless_escaped() {
+        let body = br#"{"display_name":"xyz","address":"a\"b","website":null,"other":[1,{"x":2}]}"#;
+        let request = BorrowedRequest::from_json(body).unwrap();
+        assert!(matches!(request.values[Field::DisplayName as usize], Some(Cow::Borrowed("xyz"))));
+        assert!(
+            matches!(&request.values[Field::Address as usize], Some(Cow::Owned(a)) if a == "a\"b")
+        );
+        assert_eq!(request.get(Field::Website), None);
+    }
+}
