@@ -99,7 +99,9 @@ async fn respond(
 ) -> Result<Response<ResponseBody>, Abort> {
     let config = &shared.config;
     // The request is read whole before anything slow happens: latency is the server's.
-    let body = match check_headers(config, sid, headers) {
+    // The declared length as hyper read it from the head (`content-length`).
+    let declared = hyper::body::Body::size_hint(&body).exact();
+    let body = match check_headers(config, sid, headers, declared) {
         Err(failure) => Err(failure),
         Ok(()) => read_body(body, config.max_body_bytes, config.body_read_timeout).await,
     };
@@ -150,6 +152,7 @@ fn check_headers(
     config: &EmulatorConfig,
     sid: &str,
     headers: &http::HeaderMap,
+    declared: Option<u64>,
 ) -> Result<(), Failure> {
     let key = headers.get(&API_KEY).map(HeaderValue::as_bytes).unwrap_or_default();
     if !bool::from(credentials_match(config, sid, key)) {
@@ -158,10 +161,6 @@ fn check_headers(
     if config.require_json_content_type && !is_json(headers.get(CONTENT_TYPE)) {
         return Err(envelopes::unsupported_media_type());
     }
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > config.max_body_bytes as u64) {
         return Err(envelopes::body_too_large(config.max_body_bytes));
     }

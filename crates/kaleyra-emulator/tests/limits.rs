@@ -85,6 +85,14 @@ async fn bodies_over_the_limit_get_413_even_without_a_content_length() {
     assert_eq!(status, 413);
     assert!(ErrorEnvelope::from_slice(&body).is_ok());
 
+    // Declared too large: answered from the head, without waiting for a body that never comes.
+    let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
+    stream.write_all(head("content-length: 10000000", "close").as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer));
+    read.await.expect("answered from the head alone").unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 413"));
+
     // Chunked: the limit is enforced while reading.
     let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
     stream.write_all(head("transfer-encoding: chunked", "close").as_bytes()).await.unwrap();
