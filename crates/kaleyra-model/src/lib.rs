@@ -30,6 +30,7 @@ mod credentials;
 mod envelope;
 mod field;
 mod generated;
+pub mod json;
 mod key;
 mod request;
 

@@ -59,13 +59,8 @@ impl AddNumberRequest {
     /// and the column. Trailing content after the object is an error.
     pub fn from_json(body: &[u8]) -> Result<AddNumberRequest, RequestParseError> {
         // Tracking the path costs as much as the parse itself: only a body that fails is
-        // parsed again to say where. UTF-8 is checked once for the whole body (from bytes, each
-        // string would be checked on its own).
-        let parsed = match std::str::from_utf8(body) {
-            Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(body),
-        };
-        if let Ok(request) = parsed {
+        // parsed again to say where.
+        if let Ok(request) = crate::json::from_bytes(body) {
             return Ok(request);
         }
         let mut deserializer = serde_json::Deserializer::from_slice(body);

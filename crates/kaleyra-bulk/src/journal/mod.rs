@@ -202,7 +202,7 @@ pub fn replay(path: &Path) -> Result<JournalState, JournalError> {
             return Err(JournalError::Corrupt { path: path.to_owned(), line: bad_line, message });
         }
         let complete = line.last() == Some(&b'\n');
-        match serde_json::from_slice::<Entry>(&line) {
+        match kaleyra_model::json::from_bytes::<Entry>(&line) {
             Ok(entry) if complete => {
                 if number == 1 {
                     match &entry {
