@@ -67,8 +67,8 @@ impl Report {
     }
 
     fn row(&mut self, original: &Original, added: &[&str], line: u64) -> Result<(), ReportError> {
-        let line = line.to_string();
-        let fields = original.iter().chain(added.iter().copied()).chain([line.as_str()]);
+        let mut number = itoa::Buffer::new();
+        let fields = original.iter().chain(added.iter().copied()).chain([number.format(line)]);
         self.writer
             .write_record(fields)
             .map_err(|e| ReportError::Write { path: self.path.clone(), source: e.into() })
@@ -95,6 +95,8 @@ pub fn write(
         .map_err(|source| ReportError::Write { path: dir.to_owned(), source })?;
     let mut rows = RowReader::open(input, format)?;
     let header = rows.header();
+    // Only rows the journal never saw need their request (to say why they were not sent).
+    let builder = rows.builder();
     let mut created = Report::create(dir, CREATED, &header, &["id", "status"])?;
     let mut rejected =
         Report::create(dir, REJECTED, &header, &["http_status", "code", "parameter", "message"])?;
@@ -102,12 +104,14 @@ pub fn write(
     let mut failed = Report::create(dir, FAILED, &header, &["reason"])?;
     let mut counts = ReportCounts::default();
 
-    while let Some(row) = rows.next_row()? {
-        let (original, line) = (&row.original, row.line);
-        match state.state(row.index) {
+    let (mut id_text, mut status_text) = (itoa::Buffer::new(), itoa::Buffer::new());
+    while let Some(raw) = rows.next_raw()? {
+        let (index, line) = (raw.index, raw.line);
+        let original = &raw.original;
+        match state.state(index) {
             RowState::Created => {
-                let (id, status) = state.created(row.index).unwrap_or_default();
-                created.row(original, &[&id.to_string(), &status.to_string()], line)?;
+                let (id, status) = state.created(index).unwrap_or_default();
+                created.row(original, &[id_text.format(id), status_text.format(status)], line)?;
                 counts.created += 1;
             }
             RowState::Exists => {
@@ -115,7 +119,7 @@ pub fn write(
                 counts.created += 1;
             }
             RowState::Rejected => {
-                let (http_status, code, parameter, message) = match state.detail(row.index) {
+                let (http_status, code, parameter, message) = match state.detail(index) {
                     Some(Detail::Rejected { http_status, code, parameter, message }) => (
                         http_status.to_string(),
                         code.as_str(),
@@ -128,7 +132,7 @@ pub fn write(
                 counts.rejected += 1;
             }
             RowState::Unknown | RowState::Pending => {
-                let reason = match state.detail(row.index) {
+                let reason = match state.detail(index) {
                     Some(Detail::Reason(reason)) => reason.as_str(),
                     _ => "may have been sent: the run stopped between its intent and its outcome",
                 };
@@ -136,35 +140,39 @@ pub fn write(
                 counts.unknown += 1;
             }
             RowState::Failed => {
-                let reason = match state.detail(row.index) {
+                let reason = match state.detail(index) {
                     Some(Detail::Reason(reason)) => reason.as_str(),
                     _ => "not created",
                 };
                 failed.row(original, &[reason], line)?;
                 counts.failed += 1;
             }
-            RowState::Untouched => match &row.request {
-                Err(message) => {
-                    rejected.row(original, &["", "E900", "", message], line)?;
-                    counts.rejected += 1;
-                }
-                Ok(request) => match validate(request) {
-                    Err(rejection) => {
-                        let envelope = rejection.envelope();
-                        let detail = envelope.detail();
-                        rejected.row(
-                            original,
-                            &["", detail.code.as_str(), &detail.parameter, &detail.message],
-                            line,
-                        )?;
+            RowState::Untouched => {
+                let row = builder.build(raw);
+                let original = &row.original;
+                match &row.request {
+                    Err(message) => {
+                        rejected.row(original, &["", "E900", "", message], line)?;
                         counts.rejected += 1;
                     }
-                    Ok(_) => {
-                        failed.row(original, &[unsent_reason], line)?;
-                        counts.failed += 1;
-                    }
-                },
-            },
+                    Ok(request) => match validate(request) {
+                        Err(rejection) => {
+                            let envelope = rejection.envelope();
+                            let detail = envelope.detail();
+                            rejected.row(
+                                original,
+                                &["", detail.code.as_str(), &detail.parameter, &detail.message],
+                                line,
+                            )?;
+                            counts.rejected += 1;
+                        }
+                        Ok(_) => {
+                            failed.row(original, &[unsent_reason], line)?;
+                            counts.failed += 1;
+                        }
+                    },
+                }
+            }
         }
     }
     for report in [created, rejected, unknown, failed] {
