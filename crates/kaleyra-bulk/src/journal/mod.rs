@@ -6,6 +6,7 @@
 //! was not sent after all (the import stopped first) is withdrawn by a *released* line.
 //! A torn last line (the crash hit mid-write) is cut off on resume.
 
+mod read;
 mod writer;
 
 use std::collections::HashMap;
@@ -202,7 +203,7 @@ pub fn replay(path: &Path) -> Result<JournalState, JournalError> {
             return Err(JournalError::Corrupt { path: path.to_owned(), line: bad_line, message });
         }
         let complete = line.last() == Some(&b'\n');
-        match kaleyra_model::json::from_bytes::<Entry>(&line) {
+        match read::entry(&line) {
             Ok(entry) if complete => {
                 if number == 1 {
                     match &entry {
