@@ -277,6 +277,25 @@ async fn a_missing_mandatory_column_is_refused_before_anything_is_sent() {
 }
 
 #[tokio::test]
+async fn an_unreadable_line_stops_the_import_after_the_rows_before_it() {
+    // Rows travel in chunks from the reading thread: those read before the bad line (more
+    // than two chunks' worth, and a partial one) must still be sent, each once.
+    let dir = tempfile::tempdir().unwrap();
+    let (input, valid) = write_csv(dir.path(), 150);
+    let mut bytes = std::fs::read(&input).unwrap();
+    bytes.extend_from_slice(b"\"Shop \xff\",+13236559999,education,x\n");
+    bytes.extend_from_slice(b"\"After\",+13236559998,education,y\n");
+    std::fs::write(&input, bytes).unwrap();
+    let emulator = emulator().await;
+    let error = run(&client(&emulator), options_for(&input, false, false)).await.unwrap_err();
+    assert!(error.to_string().contains("line 152"), "{error}");
+    let created = creations(&emulator);
+    let numbers: BTreeSet<String> = created.keys().cloned().collect();
+    assert_eq!(numbers, valid, "every valid row before the bad line, nothing after");
+    assert!(created.values().all(|&count| count == 1));
+}
+
+#[tokio::test]
 async fn wrong_credentials_stop_the_import_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let (input, _) = write_csv(dir.path(), 500);
