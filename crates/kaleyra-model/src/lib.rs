@@ -31,8 +31,8 @@ mod envelope;
 mod field;
 mod generated;
 pub mod json;
-mod key;
 mod request;
+mod text;
 
 pub use category::{Category, UnknownCategory};
 pub use code::Code;

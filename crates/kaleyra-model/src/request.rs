@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::Field;
-use crate::key::Key;
+use crate::text::Text;
 
 mod borrowed;
 
@@ -170,7 +170,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut request = AddNumberRequest::default();
         let mut seen = [false; Field::ALL.len()];
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             match Field::from_key(&key) {
                 Some(field) => {
                     let index = field as usize;

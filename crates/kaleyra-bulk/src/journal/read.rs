@@ -10,7 +10,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor}
 
 use super::Entry;
 
-/// The entry on `line` (without its line end), as the derived reader reads it.
+/// The entry on `line` (its line end may still be there), as the derived reader reads it.
 pub(super) fn entry(line: &[u8]) -> serde_json::Result<Entry> {
     match kaleyra_model::json::from_bytes::<KindFirst>(line) {
         Ok(KindFirst(entry)) => Ok(entry),

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::{NumberRecord, SuccessEnvelope};
-use crate::key::Key;
+use crate::text::Text;
 
 impl<'de> Deserialize<'de> for SuccessEnvelope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -28,7 +28,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SuccessEnvelope, A::Error> {
         let mut known = Known::new(&["code", "message", "data", "error"]);
         let mut envelope = SuccessEnvelope::default();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             let e = &mut envelope;
             match known.index(&key)? {
                 None => {
@@ -62,7 +62,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NumberRecord, A::Error> {
         let mut known = Known::new(&RECORD_KEYS);
         let mut record = NumberRecord::default();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             let Some(index) = known.index(&key)? else {
                 record.extra.insert(key.into_owned(), map.next_value()?);
                 continue;

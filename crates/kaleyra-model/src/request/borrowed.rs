@@ -7,7 +7,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor}
 
 use super::{AddNumberRequest, RequestParseError};
 use crate::Field;
-use crate::key::Key;
+use crate::text::Text;
 
 /// Anything that holds the fields of an add-number request.
 pub trait RequestFields {
@@ -81,7 +81,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
         let mut request = BorrowedRequest::default();
         let mut seen = [false; Field::ALL.len()];
         let mut unknown: Vec<Cow<'de, str>> = Vec::new();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             match Field::from_key(&key) {
                 Some(field) => {
                     let index = field as usize;
@@ -100,38 +100,6 @@ impl<'de> Visitor<'de> for RequestVisitor {
             }
         }
         Ok(request)
-    }
-}
-
-/// A field's string value, borrowed when it has no escapes.
-struct Text<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Text<'de>;
-
-    // As `String`'s own reader says it, so that errors read the same.
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'de>, E> {
-        Ok(Text(Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'de>, E> {
-        Ok(Text(Cow::Owned(value.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Text<'de>, E> {
-        Ok(Text(Cow::Owned(value)))
     }
 }
 
