@@ -105,7 +105,7 @@ impl Json {
     }
 
     fn string(&mut self, value: &str) {
-        if needs_escape(value.as_bytes()) {
+        if kaleyra_model::json::plain_len(value.as_bytes()) < value.len() {
             // Rare: serde_json writes it (into memory, which cannot fail).
             let _ = serde_json::to_writer(&mut self.0, value);
         } else {
@@ -126,24 +126,6 @@ impl Json {
     fn integer(&mut self, value: impl itoa::Integer) {
         self.raw(itoa::Buffer::new().format(value));
     }
-}
-
-/// Whether serde_json would escape anything in `bytes`: a control character, a quote or a
-/// backslash (it leaves DEL and non-ASCII alone). Eight bytes at a time.
-fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::MAX / 255;
-    const HIGHS: u64 = ONES * 0x80;
-    // Whether some byte of `word` is below `n` (n <= 128); exact, no false positives.
-    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS != 0;
-    let equal = |word: u64, b: u8| below(word ^ (ONES * u64::from(b)), 1);
-    let special = |word: u64| below(word, 0x20) || equal(word, b'"') || equal(word, b'\\');
-    let mut words = bytes.chunks_exact(8);
-    let any_word = words.by_ref().any(|chunk| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        special(u64::from_le_bytes(word))
-    });
-    any_word || words.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 #[cfg(test)]
@@ -202,21 +184,6 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-    }
-
-    #[test]
-    fn escaping_is_needed_exactly_where_serde_json_escapes() {
-        for byte in 0..=127u8 {
-            let text = String::from(char::from(byte));
-            let escaped = serde_json::to_string(&text).unwrap() != format!("\"{text}\"");
-            assert_eq!(needs_escape(text.as_bytes()), escaped, "byte {byte}");
-            // Found anywhere in a long value: in each lane of a word, and in the tail.
-            for at in [0, 3, 7, 8, 13, 15, 37] {
-                let long = format!("{}{text}{}", "a".repeat(at), "b".repeat(40 - at));
-                assert_eq!(needs_escape(long.as_bytes()), escaped, "byte {byte} at {at}");
-            }
-        }
-        assert!(!needs_escape("é€😀".as_bytes()));
     }
 
     /// The bytes are exactly what the model's types serialize to.

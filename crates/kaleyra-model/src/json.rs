@@ -1,4 +1,4 @@
-//! Reading JSON from bytes.
+//! Reading JSON from bytes, and the one question about JSON strings the fast paths ask.
 
 use serde::Deserialize;
 
@@ -11,6 +11,33 @@ pub fn from_bytes<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result
         // Invalid UTF-8 is an error somewhere: serde_json says where.
         Err(_) => serde_json::from_slice(bytes),
     }
+}
+
+/// How many bytes at the start of `bytes` stand for themselves inside a JSON string: up to the
+/// first quote, backslash or control character (below 0x20), which serde_json escapes when
+/// writing and which end or escape a string when reading. DEL and non-ASCII stand for
+/// themselves. Eight bytes at a time: it runs over every value the emulator reads and writes.
+pub fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::MAX / 255;
+    const HIGHS: u64 = ONES * 0x80;
+    // The high bit of each byte of `word` below `n` (n <= 128). A borrow can mark a byte above
+    // a marked one wrongly, never one below it, so the lowest mark is exact.
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let equal = |word: u64, b: u8| below(word ^ (ONES * u64::from(b)), 1);
+    let mut words = bytes.chunks_exact(8);
+    let mut done = 0;
+    for chunk in words.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let marks = below(word, 0x20) | equal(word, b'"') | equal(word, b'\\');
+        if marks != 0 {
+            return done + (marks.trailing_zeros() / 8) as usize;
+        }
+        done += 8;
+    }
+    let tail = words.remainder();
+    done + tail.iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\').unwrap_or(tail.len())
 }
 
 #[cfg(test)]
@@ -27,5 +54,40 @@ mod tests {
                 serde_json::from_slice::<serde_json::Value>(input).map_err(|e| e.to_string());
             assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(input));
         }
+    }
+
+    #[test]
+    fn plain_bytes_end_exactly_where_serde_json_would_escape() {
+        for byte in 0..=127u8 {
+            let text = String::from(char::from(byte));
+            let escaped = serde_json::to_string(&text).unwrap() != format!("\"{text}\"");
+            // In each lane of a word, in the tail, after another special byte.
+            for at in [0, 3, 7, 8, 13, 15, 16, 37, 40] {
+                let long = format!("{}{text}{}\"\\", "a".repeat(at), "b".repeat(40 - at));
+                let expected = if escaped { at } else { 41 };
+                assert_eq!(plain_len(long.as_bytes()), expected, "byte {byte} at {at}");
+            }
+        }
+        assert_eq!(plain_len("é€😀\u{7f}".as_bytes()), "é€😀\u{7f}".len());
+        assert_eq!(plain_len(b""), 0);
+    }
+
+    #[test]
+    fn plain_len_is_the_first_special_byte_for_any_bytes() {
+        use proptest::prelude::*;
+        let bytes = proptest::collection::vec(
+            prop_oneof![4 => Just(b'a'), 1 => any::<u8>(), 1 => Just(b'"'), 1 => Just(0x1f)],
+            0..40,
+        );
+        proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(5_000))
+            .run(&bytes, |bytes| {
+                let naive = bytes
+                    .iter()
+                    .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+                    .unwrap_or(bytes.len());
+                prop_assert_eq!(plain_len(&bytes), naive);
+                Ok(())
+            })
+            .unwrap();
     }
 }

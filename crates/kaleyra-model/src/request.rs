@@ -10,6 +10,7 @@ use crate::Field;
 use crate::text::Text;
 
 mod borrowed;
+mod plain;
 
 pub use borrowed::{BorrowedRequest, RequestFields};
 

@@ -27,7 +27,7 @@ impl RequestFields for AddNumberRequest {
 /// the API does not define are checked for repeats and skipped, not kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BorrowedRequest<'a> {
-    values: [Option<Cow<'a, str>>; Field::ALL.len()],
+    pub(super) values: [Option<Cow<'a, str>>; Field::ALL.len()],
 }
 
 impl<'a> BorrowedRequest<'a> {
@@ -35,7 +35,11 @@ impl<'a> BorrowedRequest<'a> {
     pub fn from_json(body: &'a [u8]) -> Result<Self, RequestParseError> {
         // Outside strings only ASCII is valid JSON, so a body that is not UTF-8 is an error; and
         // skipping an unknown key's value does not check its strings, so it is caught here.
-        let parsed = std::str::from_utf8(body).ok().map(serde_json::from_str::<Self>);
+        let text = std::str::from_utf8(body).ok();
+        if let Some(request) = text.and_then(super::plain::read) {
+            return Ok(request);
+        }
+        let parsed = text.map(serde_json::from_str::<Self>);
         match parsed {
             Some(Ok(request)) => Ok(request),
             // A body that fails is rare: the owned reader says where, exactly as it would.

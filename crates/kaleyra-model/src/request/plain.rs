@@ -1,0 +1,191 @@
+//! The common request body read in one pass over its bytes: one object whose keys are the API's
+//! own and whose values are strings without escapes or `null`, as clients write them. Anything
+//! else (an escape, a number, an unknown or repeated key, a syntax error) is left to serde, which
+//! decides it and says what is wrong; so this reader answers only where serde would agree, and
+//! a property test holds the two together.
+
+use std::borrow::Cow;
+
+use super::BorrowedRequest;
+use crate::Field;
+use crate::json::plain_len;
+
+/// The request in `body`, or `None` when serde must read it.
+pub(super) fn read(body: &str) -> Option<BorrowedRequest<'_>> {
+    let mut reader = Reader { body, at: 0 };
+    let mut request = BorrowedRequest::default();
+    let mut seen = [false; Field::ALL.len()];
+    reader.expect(b'{')?;
+    if !reader.next_is(b'}') {
+        loop {
+            let field = Field::from_key(reader.string()?)?;
+            if std::mem::replace(&mut seen[field as usize], true) {
+                return None;
+            }
+            reader.expect(b':')?;
+            request.values[field as usize] = if reader.next_is(b'"') {
+                Some(Cow::Borrowed(reader.string()?))
+            } else {
+                reader.null()?
+            };
+            if !reader.next_is(b',') {
+                break;
+            }
+            reader.at += 1;
+        }
+    }
+    reader.expect(b'}')?;
+    reader.skip_whitespace();
+    (reader.at == body.len()).then_some(request)
+}
+
+struct Reader<'a> {
+    body: &'a str,
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// JSON's whitespace, exactly: serde_json allows these four and nothing else.
+    fn skip_whitespace(&mut self) {
+        let rest = self.body.as_bytes().get(self.at..).unwrap_or_default();
+        self.at += rest.iter().take_while(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r')).count();
+    }
+
+    /// Whether the next byte after whitespace is `byte` (not taken).
+    fn next_is(&mut self, byte: u8) -> bool {
+        self.skip_whitespace();
+        self.body.as_bytes().get(self.at) == Some(&byte)
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.next_is(byte).then(|| self.at += 1)
+    }
+
+    /// A string without escapes or control characters: the text between its quotes.
+    fn string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.at;
+        let len = plain_len(self.body.as_bytes().get(start..)?);
+        self.at = start + len;
+        self.expect_here(b'"')?;
+        // Both ends are ASCII quotes, so both are character boundaries.
+        self.body.get(start..start + len)
+    }
+
+    fn expect_here(&mut self, byte: u8) -> Option<()> {
+        (self.body.as_bytes().get(self.at) == Some(&byte)).then(|| self.at += 1)
+    }
+
+    /// `null`, read as an absent value.
+    fn null(&mut self) -> Option<Option<Cow<'a, str>>> {
+        let rest = self.body.as_bytes().get(self.at..)?;
+        rest.starts_with(b"null").then(|| {
+            self.at += 4;
+            None
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_common_body_and_leaves_the_rest() {
+        let body =
+            " {\"display_name\" : \"xyz\",\n\t\"wa_number\":\"+13236550017\",\"address\":null\r}\n";
+        let request = read(body).unwrap();
+        assert_eq!(request.get(Field::DisplayName), Some("xyz"));
+        assert_eq!(request.get(Field::WaNumber), Some("+13236550017"));
+        assert_eq!(request.get(Field::Address), None);
+        assert_eq!(read("{}"), Some(BorrowedRequest::default()));
+        assert_eq!(read("{\"address\":\"\"}").unwrap().get(Field::Address), Some(""));
+        for left in [
+            "",
+            "{",
+            "{,}",
+            "{\"address\":\"a\",}",
+            "{\"address\":\"a\"} x",
+            "{\"address\":\"a\"}{}",
+            "{\"address\":\"a\\\"b\"}",
+            "{\"address\":\"a\u{1}b\"}",
+            "{\"address\":\"a\",\"address\":\"b\"}",
+            "{\"other\":\"a\"}",
+            "{\"address\":1}",
+            "{\"address\":nul}",
+            "{\"address\":nullx}",
+            "{\"address\" \"a\"}",
+            "{\"address\":\"a\" \"wa_number\":\"b\"}",
+            "\u{feff}{}",
+            "{}\u{a0}",
+            "[]",
+        ] {
+            assert_eq!(read(left), None, "{left:?}");
+        }
+    }
+
+    /// Bodies near the common one: the API's keys (and others), plain and escaped strings,
+    /// `null`, other values, JSON whitespace and bytes that only look like it, then damage.
+    fn body() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let space = proptest::collection::vec(
+            proptest::sample::select(vec!["", " ", "\n", "\t", "\r", "\u{b}", "\u{c}", "\u{a0}"]),
+            0..2,
+        )
+        .prop_map(|s| s.concat());
+        let key = prop_oneof![
+            6 => proptest::sample::select(Field::ALL.to_vec()).prop_map(|f| f.as_str().to_owned()),
+            1 => Just("other".to_owned()),
+            1 => Just("wa\\u005fnumber".to_owned()),
+            1 => Just("Address".to_owned()),
+        ];
+        let value = prop_oneof![
+            8 => "[a-z +@.:/é\u{7f}]{0,10}".prop_map(|s| format!("\"{s}\"")),
+            1 => "[a-z\"\\\\\u{0}-\u{1f}]{0,4}".prop_map(|s| format!("\"{s}\"")),
+            2 => Just("null".to_owned()),
+            1 => proptest::sample::select(vec!["1", "true", "[]", "{}", "nul", "\"a\\nb\""])
+                .prop_map(str::to_owned),
+        ];
+        let entry = (space.clone(), key, space.clone(), space.clone(), value, space.clone())
+            .prop_map(|(a, k, b, c, v, d)| format!("{a}\"{k}\"{b}:{c}{v}{d}"));
+        let object = (space.clone(), proptest::collection::vec(entry, 0..6), space)
+            .prop_map(|(a, entries, b)| format!("{a}{{{}}}{b}", entries.join(",")));
+        (object, 0..12u8, any::<usize>()).prop_map(|(object, damage, at)| {
+            let mut body = object.into_bytes();
+            let at = at % (body.len() + 1);
+            match damage {
+                0 => body.insert(at, b','),
+                1 => body.insert(at, b'"'),
+                2 => body.truncate(at),
+                3 => body.extend_from_slice(b"x"),
+                _ => {}
+            }
+            String::from_utf8(body).unwrap_or_default()
+        })
+    }
+
+    /// Where this reader answers, serde answers the same; and it answers for most bodies a client
+    /// would write (else it would be correct and useless).
+    #[test]
+    fn answers_only_as_serde_would() {
+        use proptest::prelude::*;
+        use proptest::strategy::ValueTree;
+        proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(20_000))
+            .run(&body(), |body| {
+                if let Some(ours) = read(&body) {
+                    let serde = serde_json::from_str::<BorrowedRequest<'_>>(&body);
+                    prop_assert_eq!(Ok(ours), serde.map_err(|e| e.to_string()), "{:?}", body);
+                }
+                Ok(())
+            })
+            .unwrap();
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut answered, mut serde_ok) = (0, 0);
+        for _ in 0..5_000 {
+            let body = body().new_tree(&mut runner).unwrap().current();
+            answered += usize::from(read(&body).is_some());
+            serde_ok += usize::from(serde_json::from_str::<BorrowedRequest<'_>>(&body).is_ok());
+        }
+        assert!(answered > 500 && serde_ok > answered, "{answered} of {serde_ok}");
+    }
+}
