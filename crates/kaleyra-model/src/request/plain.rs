@@ -47,8 +47,10 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// JSON's whitespace, exactly: serde_json allows these four and nothing else.
     fn skip_whitespace(&mut self) {
-        let rest = self.body.as_bytes().get(self.at..).unwrap_or_default();
-        self.at += rest.iter().take_while(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r')).count();
+        let bytes = self.body.as_bytes();
+        while bytes.get(self.at).is_some_and(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r')) {
+            self.at += 1;
+        }
     }
 
     /// Whether the next byte after whitespace is `byte` (not taken).

@@ -30,10 +30,14 @@ pub(super) fn check(digits: &[u8]) -> Option<Answer> {
     if significant.is_empty() {
         return None;
     }
-    let parse_region = code.region_for(significant);
-    // One scan of the national number serves both the parser's region and, when it is the same
-    // (always, without leading zeros), the validator's.
-    let parse_scan = parse_region.map(|region| region.scan(national));
+    let parsed = code.region_for(significant);
+    let parse_region = parsed.map(|(region, _)| region);
+    // One scan of the national number serves the parser's region and, when it is the same
+    // (always, without leading zeros), the validator's; choosing the region may have taken it.
+    let parse_scan = parsed.map(|(region, scan)| match scan {
+        Some(scan) if significant.len() == national.len() => scan,
+        _ => region.scan(national),
+    });
     if let (Some(region), Some(scan)) = (parse_region, parse_scan) {
         let prefix = region.national_prefix.map(str::as_bytes);
         let strips_prefix = prefix.is_some_and(|p| national.starts_with(p));
@@ -41,8 +45,11 @@ pub(super) fn check(digits: &[u8]) -> Option<Answer> {
             return None;
         }
     }
-    let valid_region =
-        if significant.len() == national.len() { parse_region } else { code.region_for(national) };
+    let valid_region = if significant.len() == national.len() {
+        parse_region
+    } else {
+        code.region_for(national).map(|(region, _)| region)
+    };
     let valid = match (valid_region, parse_region, parse_scan) {
         (Some(v), Some(p), Some(scan)) if std::ptr::eq(v, p) => scan.known_type(),
         (Some(region), ..) => region.scan(national).known_type(),

@@ -119,15 +119,18 @@ impl Code {
         })
     }
 
-    /// The crate's `source_for`: the region whose metadata applies to a national number.
-    pub(super) fn region_for(self, national: &[u8]) -> Option<&'static Region> {
+    /// The crate's `source_for`: the region whose metadata applies to a national number, with
+    /// its scan of `national` when choosing it took one.
+    pub(super) fn region_for(self, national: &[u8]) -> Option<(&'static Region, Option<Scan>)> {
         let mut regions = self.regions.iter().filter_map(|&i| REGIONS.get(usize::from(i)));
         if self.regions.len() == 1 {
-            return regions.next();
+            return regions.next().map(|region| (region, None));
         }
-        regions.find(|region| {
+        regions.find_map(|region| {
             let scan = region.scan(national);
-            if region.leading_digits { scan.leading_digits() } else { scan.known_type() }
+            let found =
+                if region.leading_digits { scan.leading_digits() } else { scan.known_type() };
+            found.then_some((region, Some(scan)))
         })
     }
 }
@@ -139,7 +142,8 @@ mod tests {
     #[test]
     fn a_non_digit_is_a_dead_end_not_a_jump_into_other_words() {
         let (code, national) = Code::split(b"13236550017").unwrap();
-        let region = code.region_for(national).unwrap();
+        let (region, scan) = code.region_for(national).unwrap();
+        assert!(scan.unwrap().known_type());
         assert!(region.scan(national).known_type());
         assert!(!region.scan(b"323655001x").known_type());
         assert!(!region.scan(b"323\xff550017").known_type());
