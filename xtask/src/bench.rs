@@ -103,16 +103,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // Rounds alternate ours and the baseline: the machine's speed drifts within a run, and a
     // ratio is only fair between measurements taken close together. The median round is shown.
     let mut serving = Vec::new();
+    // CPU time per request of each server, from the same rounds: steadier than throughput here,
+    // because it does not depend on how the scheduler shares the cores with `wrk`.
+    let mut cpu = Vec::new();
     for _ in 0..rounds {
         // Every round starts from an empty store, so that rounds compare.
         reset(&emulator.url)?;
-        let ours = wrk(&emulator.url, &script, seconds, CONNECTIONS)?;
-        let base = wrk(&baseline.url, &script, seconds, CONNECTIONS)?;
+        let (ours, ours_cpu) = emulator.under(|url| wrk(url, &script, seconds, CONNECTIONS))?;
+        let (base, base_cpu) = baseline.under(|url| wrk(url, &script, seconds, CONNECTIONS))?;
+        let per_request = |cpu: Duration, load: &Load| cpu.as_secs_f64() * 1e6 / load.requests;
+        let (ours_us, base_us) = (per_request(ours_cpu, &ours), per_request(base_cpu, &base));
+        cpu.push((base_us / ours_us, ours_us, base_us));
         serving.push((ours.requests_per_second / base.requests_per_second, ours, base));
     }
     baseline.stop();
     let serving_spread = spread(&serving);
     let (serving_ratio, emulator_load, bare_load) = median(serving);
+    let cpu_spread = spread(&cpu);
+    let (cpu_ratio, emulator_cpu, bare_cpu) = median(cpu);
 
     // The import against wrk posting the same bodies at the same concurrency, then the memory
     // of a large import.
@@ -158,6 +166,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         bare_load.p99,
         100.0 * serving_ratio,
         serving_spread
+    );
+    let _ = writeln!(
+        doc,
+        "| the same rounds: server CPU time per request (user + system) | {emulator_cpu:.1} µs | bare hyper: {bare_cpu:.1} µs | {:.0} % {cpu_spread} | |",
+        100.0 * cpu_ratio
     );
     let _ = writeln!(
         doc,
@@ -235,6 +248,7 @@ fn ms(duration: Duration) -> f64 {
 
 struct Load {
     requests_per_second: f64,
+    requests: f64,
     p99: String,
 }
 
@@ -255,11 +269,17 @@ fn wrk(url: &str, script: &Path, seconds: u64, connections: u32) -> Result<Load,
         .lines()
         .find_map(|l| l.trim().strip_prefix("99%"))
         .map_or_else(|| "?".to_owned(), |v| v.trim().to_owned());
+    // `  123456 requests in 4.00s, 65.50MB read`
+    let requests = text
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(count, _)| count.trim().parse().ok())
+        .ok_or_else(|| format!("cannot read wrk's request count:\n{text}"))?;
     let non_2xx = text.lines().find(|l| l.contains("Non-2xx")).map(str::to_owned);
     if let Some(line) = non_2xx {
         return Err(format!("wrk saw errors ({line}): the benchmark is not measuring successes"));
     }
-    Ok(Load { requests_per_second, p99 })
+    Ok(Load { requests_per_second, requests, p99 })
 }
 
 fn write_post_script(path: &Path) -> Result<(), String> {
@@ -330,6 +350,31 @@ impl Server {
         Ok(Server { child, url })
     }
 
+    /// What `load` returns, and the CPU time this server used meanwhile.
+    fn under<T>(
+        &self,
+        load: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<(T, Duration), String> {
+        let before = self.cpu_time()?;
+        let result = load(&self.url)?;
+        Ok((result, self.cpu_time()?.saturating_sub(before)))
+    }
+
+    /// User and system time so far, from `/proc/PID/stat` (fields 14 and 15, in clock ticks).
+    fn cpu_time(&self) -> Result<Duration, String> {
+        let path = format!("/proc/{}/stat", self.child.id());
+        let stat = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        // The command name (field 2) may hold spaces: count from the `)` that ends it.
+        let fields: Vec<&str> =
+            stat.rsplit_once(')').map_or("", |(_, rest)| rest).split(' ').collect();
+        let ticks = |index: usize| fields.get(index).and_then(|v| v.parse::<u64>().ok());
+        // `rest` starts with a space and field 3: field n is at index n - 2.
+        let (Some(user), Some(system)) = (ticks(12), ticks(13)) else {
+            return Err(format!("{path}: cannot read the CPU times in {stat:?}"));
+        };
+        Ok(Duration::from_secs_f64((user + system) as f64 / clock_ticks_per_second()))
+    }
+
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -376,4 +421,14 @@ fn cpu_model() -> String {
 
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `getconf CLK_TCK`: the unit of `/proc/PID/stat`'s times (100 on every Linux we run on).
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
 }
