@@ -103,8 +103,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // Rounds alternate ours and the baseline: the machine's speed drifts within a run, and a
     // ratio is only fair between measurements taken close together. The median round is shown.
     let mut serving = Vec::new();
-    // CPU time per request of each server, from the same rounds: steadier than throughput here,
-    // because it does not depend on how the scheduler shares the cores with `wrk`.
+    // CPU time per request of each server, from the same rounds: the cost side of the same
+    // comparison (it includes the kernel's work, so contention moves it too).
     let mut cpu = Vec::new();
     for _ in 0..rounds {
         // Every round starts from an empty store, so that rounds compare.
