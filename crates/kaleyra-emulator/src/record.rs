@@ -1,8 +1,10 @@
 //! The record of a created number, built from the request as the vendor's example shows it, and
 //! its success envelope: written as JSON once, straight from the borrowed request. The response
 //! carries those bytes and the store keeps a copy of the record's.
-
-use std::ops::Range;
+//!
+//! Written in two steps: everything up to the record's `id` before the store admits the
+//! creation, the `id` and `notFirstRequest` it decides after, so that the store's lock is held
+//! for the admission and the keeping together, once, and never while JSON is written.
 
 use bytes::Bytes;
 use kaleyra_model::{CREATED_MESSAGE, Code, Field};
@@ -11,10 +13,8 @@ use kaleyra_validate::ValidatedRef;
 /// `status` of a freshly created number in the vendor's example.
 const CREATED_STATUS: i64 = 2;
 
-/// What a record is made of besides the request.
+/// What a record is made of besides the request and the admission.
 pub(crate) struct Origin<'a> {
-    pub(crate) id: u64,
-    pub(crate) not_first: bool,
     pub(crate) company_id: &'a str,
     pub(crate) created_by: &'a str,
     pub(crate) now: i64,
@@ -38,20 +38,16 @@ impl Envelope {
         Envelope { open }
     }
 
-    /// The success envelope of the record made from `request`, and where the record is in it.
+    /// The success envelope of the record made from `request`, up to the record's `id`.
     ///
     /// The record is [`kaleyra_model::NumberRecord`] key for key and in its order, written by
     /// hand: the derived writer escaped every key and value a byte at a time, a tenth of a
     /// request's instructions. Tests hold the bytes to the model's own serialization.
-    pub(crate) fn created(
-        &self,
-        request: &ValidatedRef<'_>,
-        origin: &Origin<'_>,
-    ) -> (Bytes, Range<usize>) {
+    pub(crate) fn begin(&self, request: &ValidatedRef<'_>, origin: &Origin<'_>) -> Created {
         let iso_code = request.iso_code().unwrap_or_default();
         let mut json = Json(Vec::with_capacity(512));
         json.raw(&self.open);
-        let start = json.0.len();
+        let record_start = json.0.len();
         json.raw("{\"company_id\":");
         json.string(origin.company_id);
         json.raw(",\"phone_number\":");
@@ -85,14 +81,55 @@ impl Envelope {
         json.string(origin.created_by);
         json.raw(",\"created_at\":");
         json.integer(origin.now);
-        json.raw(",\"id\":");
-        json.integer(origin.id);
-        json.raw(",\"notFirstRequest\":");
-        json.integer(i64::from(origin.not_first));
-        json.raw("}");
-        let end = json.0.len();
-        json.raw(CLOSE);
-        (Bytes::from(json.0), start..end)
+        json.raw(",");
+        Created { json, record_start }
+    }
+}
+
+/// A success envelope written up to its record's `id`.
+pub(crate) struct Created {
+    json: Json,
+    record_start: usize,
+}
+
+impl Created {
+    /// The record so far: what the store keeps, with the `id` it admits the record under.
+    pub(crate) fn record_head(&self) -> &[u8] {
+        self.json.0.get(self.record_start..).unwrap_or_default()
+    }
+
+    /// The whole envelope, once the store decided the `id` and `notFirstRequest`.
+    pub(crate) fn finish(mut self, id: u64, not_first: bool) -> Bytes {
+        finish_record(&mut self.json, id, not_first);
+        self.json.raw(CLOSE);
+        Bytes::from(self.json.0)
+    }
+}
+
+/// The end of a record after its [`Created::record_head`].
+fn finish_record(json: &mut Json, id: u64, not_first: bool) {
+    json.raw("\"id\":");
+    json.integer(id);
+    json.raw(",\"notFirstRequest\":");
+    json.integer(i64::from(not_first));
+    json.raw("}");
+}
+
+/// A record as the store keeps it: its head, and what the admission decided.
+#[derive(Debug)]
+pub(crate) struct KeptRecord {
+    pub(crate) head: Box<[u8]>,
+    pub(crate) id: u64,
+    pub(crate) not_first: bool,
+}
+
+impl KeptRecord {
+    /// The record's JSON, byte for byte as it was answered.
+    pub(crate) fn json(&self) -> Vec<u8> {
+        let mut json = Json(Vec::with_capacity(self.head.len() + 48));
+        json.0.extend_from_slice(&self.head);
+        finish_record(&mut json, self.id, self.not_first);
+        json.0
     }
 }
 
@@ -133,12 +170,21 @@ mod tests {
     use super::*;
     use kaleyra_model::{AddNumberRequest, NumberRecord, SuccessEnvelope};
 
-    fn made(request: &AddNumberRequest, not_first: bool) -> (Bytes, Range<usize>) {
+    /// The response and the record the store keeps, made as the service makes them.
+    fn made(
+        request: &AddNumberRequest,
+        id: u64,
+        not_first: bool,
+        origin: &Origin<'_>,
+    ) -> (Bytes, Vec<u8>) {
         let valid = kaleyra_validate::validate_ref_with(request, &Default::default()).unwrap();
-        let origin =
-            Origin { id: 7, not_first, company_id: "ZEMU932d", created_by: "HX071US", now: 1700 };
-        Envelope::new().created(&valid, &origin)
+        let created = Envelope::new().begin(&valid, origin);
+        let kept = KeptRecord { head: created.record_head().into(), id, not_first };
+        (created.finish(id, not_first), kept.json())
     }
+
+    const ORIGIN: Origin<'static> =
+        Origin { company_id: "ZEMU932d", created_by: "HX071US", now: 1700 };
 
     /// Any text (quotes, backslashes, control characters, DEL, non-ASCII, long runs around the
     /// 16-byte chunks) comes out as the model's own serialization: the hand-written writer and
@@ -170,17 +216,14 @@ mod tests {
                     // Only a blank display name or an empty display image is refused.
                     return Ok(());
                 };
-                let origin = Origin {
-                    id: 1,
-                    not_first: true,
-                    company_id: "Z\"1",
-                    created_by: "HX\u{1}",
-                    now: -5,
-                };
-                let (json, range) = Envelope::new().created(&valid, &origin);
+                let origin = Origin { company_id: "Z\"1", created_by: "HX\u{1}", now: -5 };
+                let created = Envelope::new().begin(&valid, &origin);
+                let kept =
+                    KeptRecord { head: created.record_head().into(), id: 1, not_first: true };
+                let json = created.finish(1, true);
                 let envelope: SuccessEnvelope = serde_json::from_slice(&json).unwrap();
                 prop_assert_eq!(&json[..], &serde_json::to_vec(&envelope).unwrap()[..]);
-                prop_assert_eq!(&json[range], &serde_json::to_vec(&envelope.data[0]).unwrap()[..]);
+                prop_assert_eq!(kept.json(), serde_json::to_vec(&envelope.data[0]).unwrap());
                 Ok(())
             })
             .unwrap();
@@ -198,16 +241,17 @@ mod tests {
             .with(Field::DisplayImage, "https://example.com/i.png")
             .with(Field::BusinessDescription, "about \"us\"\n");
         let bare = AddNumberRequest::new("x", "+919876543210");
-        for (request, not_first) in [(&full, false), (&bare, true)] {
-            let (json, range) = made(request, not_first);
+        for (request, id, not_first) in [(&full, 7, false), (&bare, u64::MAX, true)] {
+            let (json, kept) = made(request, id, not_first, &ORIGIN);
             let envelope: SuccessEnvelope = serde_json::from_slice(&json).unwrap();
             assert_eq!(json, serde_json::to_vec(&envelope).unwrap());
-            let record: NumberRecord = serde_json::from_slice(&json[range]).unwrap();
+            let record: NumberRecord = serde_json::from_slice(&kept).unwrap();
             assert_eq!(envelope.data, vec![record.clone()]);
-            assert_eq!(record.id, 7);
+            assert_eq!(kept, serde_json::to_vec(&record).unwrap());
+            assert_eq!(record.id, id);
             assert_eq!(record.not_first_request, i64::from(not_first));
         }
-        let (json, _) = made(&full, false);
+        let (json, _) = made(&full, 7, false, &ORIGIN);
         let envelope: SuccessEnvelope = serde_json::from_slice(&json).unwrap();
         let record = &envelope.data[0];
         assert_eq!((record.name.as_str(), record.iso_code.as_str()), ("xyz", "US"));

@@ -184,18 +184,18 @@ fn process(shared: &Shared, sid: &str, body: &[u8]) -> Response<ResponseBody> {
         }
     };
 
-    let admission = shared.store().admit(valid.wa_number(), config.reject_duplicates);
-    let (id, not_first) = match admission {
-        Admission::Duplicate => return failure_response(envelopes::duplicate()),
-        Admission::Create { id, not_first } => (id, not_first),
-    };
-    // Written outside the lock: the other worker need not wait for it.
-    let origin =
-        Origin { id, not_first, company_id: &config.company_id, created_by: sid, now: now() };
-    let (created, record) = shared.envelope.created(&valid, &origin);
-    // A copy of its own size: keeping a slice would keep the whole response buffer alive.
-    shared.store().keep(valid.wa_number(), created[record].into());
-    json_response(StatusCode::OK, created, None)
+    let origin = Origin { company_id: &config.company_id, created_by: sid, now: now() };
+    let created = shared.envelope.begin(&valid, &origin);
+    // Copied before the lock: the store holds it only to admit and keep.
+    let head = created.record_head().into();
+    // Bound first: a guard in the `match` itself would be held to the end of the match.
+    let admission = shared.store().admit(valid.wa_number(), config.reject_duplicates, head);
+    match admission {
+        Admission::Duplicate => failure_response(envelopes::duplicate()),
+        Admission::Create { id, not_first } => {
+            json_response(StatusCode::OK, created.finish(id, not_first), None)
+        }
+    }
 }
 
 /// Compares in time that depends only on the configured SID's and key's lengths.

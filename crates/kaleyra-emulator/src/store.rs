@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::admin::NumberEntry;
+use crate::record::KeptRecord;
 
 #[derive(Debug, Default)]
 pub(crate) struct Store {
@@ -18,8 +19,8 @@ pub(crate) struct Store {
 struct Entry {
     requests: u64,
     creations: u64,
-    /// Each record's JSON, as it was answered.
-    records: Vec<Box<[u8]>>,
+    /// Each record, as it was answered.
+    records: Vec<KeptRecord>,
 }
 
 /// What becomes of a valid create request.
@@ -33,10 +34,16 @@ pub(crate) enum Admission {
 }
 
 impl Store {
-    /// Counts a valid, authenticated create request for `wa_number` and admits it: the creation
-    /// is counted here, so that a second request for the number is a duplicate even before the
-    /// first one's record is kept (the record is written outside the lock).
-    pub(crate) fn admit(&mut self, wa_number: &str, reject_duplicates: bool) -> Admission {
+    /// Counts a valid, authenticated create request for `wa_number` and admits it, keeping its
+    /// record (written up to its `id`, which is decided here): one lock for both, so a second
+    /// request for the number is a duplicate as soon as the first one is admitted, and its
+    /// record is listed from then on.
+    pub(crate) fn admit(
+        &mut self,
+        wa_number: &str,
+        reject_duplicates: bool,
+        record_head: Box<[u8]>,
+    ) -> Admission {
         let entry = match self.numbers.get_mut(wa_number) {
             Some(entry) => entry,
             None => self.numbers.entry(wa_number.to_owned()).or_default(),
@@ -48,14 +55,8 @@ impl Store {
         entry.creations += 1;
         self.next_id += 1;
         let not_first = std::mem::replace(&mut self.created_any, true);
+        entry.records.push(KeptRecord { head: record_head, id: self.next_id, not_first });
         Admission::Create { id: self.next_id, not_first }
-    }
-
-    /// Keeps the record of a creation [`Store::admit`] admitted.
-    pub(crate) fn keep(&mut self, wa_number: &str, record: Box<[u8]>) {
-        if let Some(entry) = self.numbers.get_mut(wa_number) {
-            entry.records.push(record);
-        }
     }
 
     /// Every number, in order, with its records read back.
@@ -71,7 +72,7 @@ impl Store {
                 records: entry
                     .records
                     .iter()
-                    .filter_map(|json| serde_json::from_slice(json).ok())
+                    .filter_map(|record| serde_json::from_slice(&record.json()).ok())
                     .collect(),
             })
             .collect()
@@ -86,13 +87,13 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// A record head as the service writes it: a record up to its `id`.
+    fn head(name: &str) -> Box<[u8]> {
+        format!("{{\"name\":\"{name}\",").into_bytes().into()
+    }
+
     fn create(store: &mut Store, number: &str) -> Admission {
-        let admission = store.admit(number, true);
-        if let Admission::Create { id, not_first } = admission {
-            let json = serde_json::json!({"id": id, "notFirstRequest": i64::from(not_first)});
-            store.keep(number, json.to_string().into_bytes().into());
-        }
-        admission
+        store.admit(number, true, head("x"))
     }
 
     #[test]
@@ -106,13 +107,17 @@ mod tests {
         );
         assert_eq!(create(&mut store, "+13236550017"), Admission::Duplicate);
         assert_eq!(
-            store.admit("+13236550017", false),
+            store.admit("+13236550017", false, head("again")),
             Admission::Create { id: 3, not_first: true }
         );
         let entries = store.entries();
         assert_eq!((entries[0].requests, entries[0].creations), (3, 2));
-        assert_eq!(entries[0].records.len(), 1, "the third record was never kept");
-        assert_eq!(entries[0].records[0].id, 1);
+        let records: Vec<_> = entries[0]
+            .records
+            .iter()
+            .map(|r| (r.id, r.name.as_str(), r.not_first_request))
+            .collect();
+        assert_eq!(records, [(1, "x", 0), (3, "again", 1)], "the duplicate was not kept");
         store.reset();
         assert_eq!(
             create(&mut store, "+13236550019"),
@@ -122,9 +127,10 @@ mod tests {
     }
 
     #[test]
-    fn a_creation_counts_before_its_record_is_kept() {
+    fn a_record_is_listed_from_its_admission() {
         let mut store = Store::default();
-        assert!(matches!(store.admit("+13236550017", true), Admission::Create { .. }));
-        assert_eq!(store.admit("+13236550017", true), Admission::Duplicate);
+        assert!(matches!(create(&mut store, "+13236550017"), Admission::Create { .. }));
+        assert_eq!(store.entries()[0].records.len(), 1);
+        assert_eq!(create(&mut store, "+13236550017"), Admission::Duplicate);
     }
 }
