@@ -289,3 +289,66 @@ fn refused_credentials_exit_4() {
     assert_eq!(status.code(), Some(4));
     assert!(emulator.numbers().received <= 16);
 }
+
+/// The import run on a pseudo-terminal (`script`, from util-linux), as a person would run it:
+/// what the terminal showed, escape sequences and all.
+fn import_on_a_terminal(input: &Path, emulator: &RunningEmulator, extra: &str) -> String {
+    let binary = assert_cmd::cargo::cargo_bin("kaleyra");
+    let command =
+        format!("{} number import --concurrency 1 {extra} {}", binary.display(), input.display());
+    let output = Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env("KALEYRA_SID", SID)
+        .env("KALEYRA_API_KEY", KEY)
+        .env("KALEYRA_BASE_URL", emulator.base_url())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("`script` (util-linux) runs the import on a pseudo-terminal");
+    assert_eq!(output.status.code(), Some(1), "one row is rejected by design");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Rows done in each frame of the bar: the numbers before `/{total} rows`.
+fn bar_positions(screen: &str, total: u32) -> Vec<u32> {
+    let marker = format!("/{total} rows");
+    screen
+        .match_indices(&marker)
+        .map(|(at, _)| {
+            let digits = screen[..at].chars().rev().take_while(char::is_ascii_digit).count();
+            screen[at - digits..at].parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_progress_bar_is_drawn_on_a_terminal_unless_quiet() {
+    let (_runtime, emulator) = common::emulator(SID, KEY);
+    // Slow answers: the bar's 200 ms tick draws several frames.
+    emulator.set_faults(FaultPlan { latency_ms: 100, rules: Vec::new() });
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("numbers.csv");
+    write_csv(&input, 8);
+
+    let screen = import_on_a_terminal(&input, &emulator, "");
+    // The bar counts the file's rows, not its header line.
+    let positions = bar_positions(&screen, 8);
+    assert!(positions.len() >= 2, "{screen}");
+    assert!(positions.windows(2).all(|pair| pair[0] <= pair[1]), "{positions:?}");
+    assert!(positions.iter().all(|&done| done <= 8), "{positions:?}");
+    assert!(screen.contains("created 1  rejected 1"), "the counts ride along: {screen}");
+    // Redrawn in place on one line (a bar wider than the terminal wraps, and each redraw then
+    // moves the cursor up).
+    assert!(screen.contains("\r\x1b[2K") && !screen.contains("\x1b[1A"), "{screen:?}");
+    assert!(screen.contains("numbers.csv: 7 created, 1 rejected, 0 unknown, 0 failed"), "{screen}");
+
+    emulator.reset();
+    emulator.set_faults(FaultPlan { latency_ms: 100, rules: Vec::new() });
+    let quiet = dir.path().join("quiet.csv");
+    std::fs::copy(&input, &quiet).unwrap();
+    let screen = import_on_a_terminal(&quiet, &emulator, "-q");
+    assert!(!screen.contains(" rows "), "{screen}");
+    assert!(screen.contains("quiet.csv: 7 created, 1 rejected"), "{screen}");
+}

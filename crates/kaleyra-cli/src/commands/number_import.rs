@@ -71,7 +71,7 @@ async fn import(
     };
     let client = builder.retry_policy(retry).build()?;
 
-    let progress = progress_bar(args, &options.input);
+    let progress = progress_bar(args, &options);
     let observer: Arc<dyn Observer> = match &progress {
         Some(bar) => Arc::new(Bar(bar.clone())),
         None => Arc::new(Silent),
@@ -177,31 +177,39 @@ async fn interrupts(stop: watch::Sender<bool>, in_flight: u16) {
     }
 }
 
-fn progress_bar(args: &ImportArgs, input: &Path) -> Option<ProgressBar> {
+fn progress_bar(args: &ImportArgs, options: &ImportOptions) -> Option<ProgressBar> {
     if args.quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let total = count_lines(input).unwrap_or(0);
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let lines = count_lines(&options.input).unwrap_or(0);
+    // A CSV's first line names the columns.
+    let header = u64::from(options.format == Format::Csv);
+    let bar = ProgressBar::with_draw_target(
+        Some(lines.saturating_sub(header)),
+        ProgressDrawTarget::stderr(),
+    );
     let style =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
+        // One line whatever the terminal's width: the counts are cut, not wrapped.
+        ProgressStyle::with_template("{bar:20} {pos}/{len} rows  {per_sec:0}  ETA {eta}  {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)
 }
 
-/// Line ends in the file: an upper bound of its rows, for the bar's length and ETA.
+/// Lines in the file, the last one counted whether or not it ends in a newline: an upper bound
+/// of its rows (blank lines and quoted line breaks count too), for the bar's length and ETA.
 fn count_lines(path: &Path) -> std::io::Result<u64> {
     let mut file = std::fs::File::open(path)?;
     let mut buffer = vec![0u8; 256 * 1024];
-    let mut lines = 0u64;
+    let (mut lines, mut last) = (0u64, b'\n');
     loop {
         let read = file.read(&mut buffer)?;
-        if read == 0 {
-            return Ok(lines);
-        }
-        lines += buffer[..read].iter().filter(|b| **b == b'\n').count() as u64;
+        let Some(chunk) = buffer.get(..read).filter(|chunk| !chunk.is_empty()) else {
+            return Ok(lines + u64::from(last != b'\n'));
+        };
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        last = chunk.last().copied().unwrap_or(last);
     }
 }
 
@@ -218,5 +226,27 @@ impl Observer for Bar {
             counts.failed,
             counts.skipped
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_with_or_without_a_final_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        for (text, lines) in
+            [("", 0), ("\n", 1), ("a", 1), ("a\n", 1), ("a\nb", 2), ("a\nb\n", 2), ("a\n\nb\n", 3)]
+        {
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(count_lines(&path).unwrap(), lines, "{text:?}");
+        }
+        // Across the reading buffer's edge.
+        let long = "x\n".repeat(200_000) + "last";
+        std::fs::write(&path, long).unwrap();
+        assert_eq!(count_lines(&path).unwrap(), 200_001);
     }
 }
