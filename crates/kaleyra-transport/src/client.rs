@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::header::{CONTENT_TYPE, HOST, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client as Pool;
@@ -62,6 +62,22 @@ impl Created {
     }
 }
 
+/// The `Host` header hyper-util writes on each HTTP/1 request (the host, and the port unless it
+/// is the scheme's default), made once instead of formatted and parsed per request (4 % of an
+/// import's instructions). Only for plain `http`, which is always HTTP/1: over `https` the
+/// protocol is chosen per connection and HTTP/2 sends no `Host`, so hyper-util decides there.
+fn plain_http_host(endpoint: &Uri) -> Option<HeaderValue> {
+    if endpoint.scheme_str() != Some("http") {
+        return None;
+    }
+    let host = endpoint.host()?;
+    let value = match endpoint.port_u16() {
+        None | Some(80) => host.to_owned(),
+        Some(port) => format!("{host}:{port}"),
+    };
+    HeaderValue::from_str(&value).ok()
+}
+
 /// What one attempt came to.
 enum Attempt {
     Answered(Verdict),
@@ -93,6 +109,9 @@ impl Client {
         headers.insert("api-key", key);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, HeaderValue::from_static(crate::USER_AGENT));
+        if let Some(host) = plain_http_host(&endpoint) {
+            headers.insert(HOST, host);
+        }
         Ok(Client {
             pool,
             endpoint,
@@ -227,4 +246,25 @@ fn chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The value hyper-util would have written: its rule, restated.
+    #[test]
+    fn the_host_header_is_hyper_utils_own() {
+        let host = |uri: &str| {
+            plain_http_host(&uri.parse().unwrap()).map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(host("http://127.0.0.1:8080/v1/x").as_deref(), Some("127.0.0.1:8080"));
+        assert_eq!(host("http://localhost/v1/x").as_deref(), Some("localhost"));
+        assert_eq!(host("http://localhost:80/v1/x").as_deref(), Some("localhost"));
+        assert_eq!(host("http://[::1]:9000/v1/x").as_deref(), Some("[::1]:9000"));
+        assert_eq!(host("http://Example.COM:443/v1/x").as_deref(), Some("Example.COM:443"));
+        assert_eq!(host("https://api.kaleyra.io/v1/x"), None);
+        assert_eq!(host("https://localhost:8443/v1/x"), None);
+    }
 }
