@@ -142,15 +142,7 @@ impl Json {
     }
 
     fn string(&mut self, value: &str) {
-        if kaleyra_model::json::plain_len(value.as_bytes()) < value.len() {
-            // Rare: serde_json writes it (into memory, which cannot fail).
-            let _ = serde_json::to_writer(&mut self.0, value);
-        } else {
-            self.0.reserve(value.len() + 2);
-            self.0.push(b'"');
-            self.0.extend_from_slice(value.as_bytes());
-            self.0.push(b'"');
-        }
+        kaleyra_model::json::push_string(&mut self.0, value);
     }
 
     fn optional(&mut self, value: Option<&str>) {

@@ -1,4 +1,5 @@
-//! Reading JSON from bytes, and the one question about JSON strings the fast paths ask.
+//! Reading JSON from bytes, writing JSON strings, and the one question about them the fast paths
+//! ask.
 
 use serde::Deserialize;
 
@@ -10,6 +11,20 @@ pub fn from_bytes<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result
         Ok(text) => serde_json::from_str(text),
         // Invalid UTF-8 is an error somewhere: serde_json says where.
         Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
+/// Appends `value` as a JSON string, byte for byte as serde_json writes it. The common string,
+/// which needs no escaping, is copied as it is; the rest goes to serde_json.
+pub fn push_string(json: &mut Vec<u8>, value: &str) {
+    if plain_len(value.as_bytes()) < value.len() {
+        // Into memory: cannot fail.
+        let _ = serde_json::to_writer(&mut *json, value);
+    } else {
+        json.reserve(value.len() + 2);
+        json.push(b'"');
+        json.extend_from_slice(value.as_bytes());
+        json.push(b'"');
     }
 }
 
@@ -70,6 +85,21 @@ mod tests {
         }
         assert_eq!(plain_len("é€😀\u{7f}".as_bytes()), "é€😀\u{7f}".len());
         assert_eq!(plain_len(b""), 0);
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        use proptest::prelude::*;
+        let text =
+            proptest::string::string_regex("[a-z \"\\\\\u{0}-\u{1f}\u{7f}é€😀]{0,40}").unwrap();
+        proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(5_000))
+            .run(&text, |text| {
+                let mut ours = b"[".to_vec();
+                push_string(&mut ours, &text);
+                prop_assert_eq!(&ours[1..], serde_json::to_vec(&text).unwrap());
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

@@ -154,9 +154,38 @@ impl ValidatedRequest {
         crate::phone::region(&self.wa_number)
     }
 
-    /// The normalized request body, compact JSON.
+    /// The normalized request body, compact JSON: exactly what `Serialize` writes (a test holds
+    /// them together), written by hand because every import row needs one and serde_json
+    /// escapes a byte at a time.
     pub fn to_json(&self) -> String {
-        // Only strings: serialization cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let mut json = Vec::with_capacity(256);
+        json.push(b'{');
+        let mut entry = |key: &str, value: &str| {
+            if json.len() > 1 {
+                json.push(b',');
+            }
+            kaleyra_model::json::push_string(&mut json, key);
+            json.push(b':');
+            kaleyra_model::json::push_string(&mut json, value);
+        };
+        // The struct's order, which `Serialize` follows.
+        for field in [
+            Field::DisplayName,
+            Field::WaNumber,
+            Field::Address,
+            Field::IncomingUrl,
+            Field::DisplayImage,
+            Field::BusinessDescription,
+            Field::BusinessCategory,
+            Field::ContactEmail,
+            Field::Website,
+        ] {
+            if let Some(value) = self.get(field) {
+                entry(field.as_str(), value);
+            }
+        }
+        json.push(b'}');
+        // Built from `&str`s and ASCII punctuation.
+        String::from_utf8(json).unwrap_or_default()
     }
 }

@@ -179,3 +179,33 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// The body a validated request is sent as is its `Serialize` output, byte for byte, whatever
+    /// its text holds (quotes, backslashes, control characters, non-ASCII) and whichever
+    /// optional fields are present.
+    #[test]
+    fn the_body_sent_is_the_serialized_request(
+        name in "[a-z \"\\\\\u{1}-\u{1f}\u{7f}é€😀]{1,20}",
+        address in proptest::option::of("[a-z \"\\\\\u{1}\u{7f}é]{0,20}"),
+        description in proptest::option::of("[a-z \"\\\\\n\t€]{0,20}"),
+        category in proptest::option::of(Just("medical AND health")),
+        email in proptest::option::of(Just("a@example.com")),
+        website in proptest::option::of(Just("https://example.com/a")),
+        incoming_url in proptest::option::of(Just("https://example.com/in")),
+        display_image in proptest::option::of(Just("https://example.com/i.png")),
+    ) {
+        let mut request = base().with(Field::DisplayName, format!("x{name}x"));
+        request.set(Field::Address, address);
+        request.set(Field::BusinessDescription, description);
+        request.set(Field::BusinessCategory, category.map(str::to_owned));
+        request.set(Field::ContactEmail, email.map(str::to_owned));
+        request.set(Field::Website, website.map(str::to_owned));
+        request.set(Field::IncomingUrl, incoming_url.map(str::to_owned));
+        request.set(Field::DisplayImage, display_image.map(str::to_owned));
+        let valid = validate(&request).unwrap();
+        prop_assert_eq!(valid.to_json(), serde_json::to_string(&valid).unwrap());
+    }
+}
