@@ -168,18 +168,8 @@ impl ValidatedRequest {
             json.push(b':');
             kaleyra_model::json::push_string(&mut json, value);
         };
-        // The struct's order, which `Serialize` follows.
-        for field in [
-            Field::DisplayName,
-            Field::WaNumber,
-            Field::Address,
-            Field::IncomingUrl,
-            Field::DisplayImage,
-            Field::BusinessDescription,
-            Field::BusinessCategory,
-            Field::ContactEmail,
-            Field::Website,
-        ] {
+        // The vendor's order, which is also the struct's, which `Serialize` follows.
+        for field in Field::ALL {
             if let Some(value) = self.get(field) {
                 entry(field.as_str(), value);
             }
