@@ -1,4 +1,5 @@
-//! Response bodies: whole ones, and the truncated one the `truncate` fault sends.
+//! Response bodies: whole ones, the truncated one the `truncate` fault sends and the slow one
+//! of `slow-body`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -52,5 +53,52 @@ impl Body for Truncated {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::with_exact(self.full_len)
+    }
+}
+
+/// Bytes of a slow body sent at once.
+const SLOW_CHUNK: usize = 16;
+
+/// Sends `SLOW_CHUNK` bytes, waits, sends the next, until all are sent.
+pub(crate) struct Slow {
+    rest: Bytes,
+    every: std::time::Duration,
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+/// All of `whole`, slowly: the first bytes at once, then `SLOW_CHUNK` bytes every `every`.
+pub(crate) fn slow(whole: Bytes, every: std::time::Duration) -> ResponseBody {
+    Slow { rest: whole, every, pause: None }.boxed()
+}
+
+impl Body for Slow {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if self.rest.is_empty() {
+            return Poll::Ready(None);
+        }
+        if let Some(pause) = self.pause.as_mut()
+            && pause.as_mut().poll(cx).is_pending()
+        {
+            return Poll::Pending;
+        }
+        let every = self.every;
+        self.pause = Some(Box::pin(tokio::time::sleep(every)));
+        let take = self.rest.len().min(SLOW_CHUNK);
+        let chunk = self.rest.split_to(take);
+        Poll::Ready(Some(Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.rest.len() as u64)
     }
 }

@@ -32,6 +32,12 @@ pub enum Fault {
     Truncate,
     /// Create the record, then answer 200 with a body that is not JSON.
     Garbage,
+    /// Create the record, then send the answer slowly: its head at once, its body 16 bytes at
+    /// a time, `pause_ms` apart (what a client's read timeout meets mid-body).
+    SlowBody {
+        #[serde(default = "slow_body_pause")]
+        pause_ms: u64,
+    },
     /// Reset the next connection as soon as it is accepted, before reading a byte (and so, on
     /// HTTPS, before the TLS handshake completes): the client can tell nothing was sent.
     ResetOnAccept,
@@ -39,6 +45,10 @@ pub enum Fault {
 
 fn one_second() -> u64 {
     1
+}
+
+fn slow_body_pause() -> u64 {
+    100
 }
 
 /// A fault and how many times it fires (`None`: until the plan is replaced).
@@ -122,6 +132,11 @@ pub(crate) fn parse_header(value: &str) -> Result<(Option<Fault>, Duration), Str
             "reset-after" => set(Fault::ResetAfter, &mut fault)?,
             "truncate" => set(Fault::Truncate, &mut fault)?,
             "garbage" => set(Fault::Garbage, &mut fault)?,
+            "slow-body" => {
+                let pause_ms =
+                    if arg.is_some() { number(arg)?.min(60_000) } else { slow_body_pause() };
+                set(Fault::SlowBody { pause_ms }, &mut fault)?
+            }
             other => return Err(format!("unknown fault `{other}`")),
         }
     }
@@ -151,12 +166,25 @@ mod tests {
             (Some(Fault::ResetAfter), Duration::from_millis(50))
         );
         assert_eq!(
+            parse_header("slow-body=20").unwrap(),
+            (Some(Fault::SlowBody { pause_ms: 20 }), Duration::ZERO)
+        );
+        assert_eq!(parse_header("slow-body").unwrap().0, Some(Fault::SlowBody { pause_ms: 100 }));
+        let plan: FaultPlan = serde_json::from_str(r#"{"rules":[{"kind":"slow-body"}]}"#).unwrap();
+        assert_eq!(plan.rules[0].fault, Fault::SlowBody { pause_ms: 100 });
+        assert_eq!(
             parse_header("rate-limit;").unwrap_err(),
             "unknown fault `rate-limit;`".to_owned()
         );
-        for bad in
-            ["status=404", "status", "latency=x", "truncate,garbage", "retry-after=1", "nope"]
-        {
+        for bad in [
+            "status=404",
+            "status",
+            "latency=x",
+            "truncate,garbage",
+            "retry-after=1",
+            "nope",
+            "slow-body=x",
+        ] {
             assert!(parse_header(bad).is_err(), "{bad}");
         }
     }

@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use kaleyra_model::BorrowedRequest;
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::body::{ResponseBody, full, truncated};
+use crate::body::{ResponseBody, full, slow, truncated};
 use crate::envelopes::{self, Failure};
 use crate::faults::{self, Fault, FaultPlan};
 use crate::record::Origin;
@@ -139,6 +139,17 @@ async fn respond(
             let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
             let mut response = Response::from_parts(parts, truncated(bytes.clone()));
             response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+            Ok(response)
+        }
+        Some(Fault::SlowBody { pause_ms }) => {
+            let (parts, body) = response.into_parts();
+            let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+            let length = HeaderValue::from(bytes.len());
+            let mut response = Response::from_parts(
+                parts,
+                slow(bytes, Duration::from_millis(pause_ms.min(60_000))),
+            );
+            response.headers_mut().insert(CONTENT_LENGTH, length);
             Ok(response)
         }
         Some(Fault::Garbage) => {

@@ -251,3 +251,42 @@ async fn duplicates_can_be_allowed() {
     assert_eq!(second["data"][0]["notFirstRequest"], 1);
     assert_eq!(emulator.numbers().get("+13236550017").unwrap().creations, 2);
 }
+
+/// `slow-body`: the head at once, then the whole success envelope in small pieces, paused
+/// between; the record exists before the last byte is sent.
+#[tokio::test]
+async fn a_slow_body_comes_whole_in_pieces() {
+    let emulator = start().await;
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!("{}{PATH}", emulator.base_url()))
+        .header("api-key", KEY)
+        .header("Content-Type", "application/json")
+        .header("x-emulator-fault", "slow-body=15")
+        .body(Full::new(Bytes::from(minified(SAMPLE_REQUEST))))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = client.request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let length: usize = response.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    assert_eq!(emulator.numbers().creations(), 1, "created before the body is sent");
+    let mut body = response.into_body();
+    let (mut reads, mut bytes) = (0, Vec::new());
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.unwrap().into_data() {
+            reads += 1;
+            bytes.extend_from_slice(&data);
+        }
+    }
+    assert_eq!(bytes.len(), length);
+    let envelope: kaleyra_model::SuccessEnvelope = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(envelope.code, kaleyra_model::Code::I102);
+    // Sent as 16-byte pieces with a pause between every two (a timer only ever waits longer;
+    // a busy client may read two pieces at once, so the reads are not counted exactly).
+    let pieces = length.div_ceil(16) as u64;
+    let least = std::time::Duration::from_millis(15 * (pieces - 1));
+    assert!(started.elapsed() >= least, "{:?} for {pieces} pieces", started.elapsed());
+    assert!(reads > 1, "the body came in one read");
+}

@@ -129,6 +129,24 @@ async fn every_fault_against_the_transport() {
             created: 1,
         },
         Case {
+            name: "slow body, done within the timeout",
+            fault: Some(Fault::SlowBody { pause_ms: 1 }),
+            latency_ms: 0,
+            class: Class::Created,
+            received: 1,
+            created: 1,
+        },
+        Case {
+            // About 30 pieces 20 ms apart against a 200 ms timeout: the head came, the record
+            // exists, the answer never finishes.
+            name: "slow body beyond the timeout",
+            fault: Some(Fault::SlowBody { pause_ms: 20 }),
+            latency_ms: 0,
+            class: Class::Unknown,
+            received: 1,
+            created: 1,
+        },
+        Case {
             name: "garbage body",
             fault: Some(Fault::Garbage),
             latency_ms: 0,
