@@ -242,6 +242,8 @@ fn sigkill_with_emulator_faults_then_resume_agrees_with_the_emulator() {
                 rule(Fault::ResetAfter, 10),
                 rule(Fault::ResetBefore, 10),
                 rule(Fault::Truncate, 5),
+                rule(Fault::Garbage, 5),
+                rule(Fault::SlowBody { pause_ms: 2 }, 5),
                 rule(Fault::Status { status: 503, retry_after: Some(0) }, 5),
             ],
         },
