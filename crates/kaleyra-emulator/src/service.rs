@@ -134,23 +134,10 @@ async fn respond(
     // Faults that strike after it was processed (a record may now exist).
     match fault {
         Some(Fault::ResetAfter) => Err(Abort),
-        Some(Fault::Truncate) => {
-            let (parts, body) = response.into_parts();
-            let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-            let mut response = Response::from_parts(parts, truncated(bytes.clone()));
-            response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-            Ok(response)
-        }
+        Some(Fault::Truncate) => Ok(rebodied(response, truncated).await),
         Some(Fault::SlowBody { pause_ms }) => {
-            let (parts, body) = response.into_parts();
-            let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-            let length = HeaderValue::from(bytes.len());
-            let mut response = Response::from_parts(
-                parts,
-                slow(bytes, Duration::from_millis(pause_ms.min(60_000))),
-            );
-            response.headers_mut().insert(CONTENT_LENGTH, length);
-            Ok(response)
+            let every = Duration::from_millis(pause_ms.min(60_000));
+            Ok(rebodied(response, |bytes| slow(bytes, every)).await)
         }
         Some(Fault::Garbage) => {
             let mut response = Response::new(full("<html><body>502 Bad Gateway</body></html>"));
@@ -159,6 +146,19 @@ async fn respond(
         }
         _ => Ok(response),
     }
+}
+
+/// `response` with its bytes sent by another body (`make`), under the whole `Content-Length`.
+async fn rebodied(
+    response: Response<ResponseBody>,
+    make: impl FnOnce(Bytes) -> ResponseBody,
+) -> Response<ResponseBody> {
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let length = HeaderValue::from(bytes.len());
+    let mut response = Response::from_parts(parts, make(bytes));
+    response.headers_mut().insert(CONTENT_LENGTH, length);
+    response
 }
 
 /// Authentication, content type and declared length: everything decided by the head alone.
