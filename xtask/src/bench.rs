@@ -347,6 +347,8 @@ fn median_wall(command: &mut Command, runs: usize) -> Result<Duration, String> {
 struct Server {
     child: Child,
     url: String,
+    /// The unit of `/proc/PID/stat`'s times, asked once.
+    ticks_per_second: f64,
 }
 
 impl Server {
@@ -366,7 +368,7 @@ impl Server {
             .strip_prefix("listening on ")
             .ok_or(format!("unexpected: {line}"))?
             .to_owned();
-        Ok(Server { child, url })
+        Ok(Server { child, url, ticks_per_second: clock_ticks_per_second() })
     }
 
     /// What `load` returns, and the CPU time this server used meanwhile.
@@ -391,7 +393,7 @@ impl Server {
         let (Some(user), Some(system)) = (ticks(12), ticks(13)) else {
             return Err(format!("{path}: cannot read the CPU times in {stat:?}"));
         };
-        Ok(Duration::from_secs_f64((user + system) as f64 / clock_ticks_per_second()))
+        Ok(Duration::from_secs_f64((user + system) as f64 / self.ticks_per_second))
     }
 
     fn stop(&mut self) {
