@@ -6,14 +6,56 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use http_body_util::Full;
 use hyper::body::{Body, Frame, SizeHint};
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
-pub(crate) type ResponseBody = BoxBody<Bytes, BoxError>;
+
+/// Every body the emulator answers with. An enum, not a boxed body: boxing cost an allocation
+/// and dynamic calls on every response, for the two faults that need another kind.
+pub(crate) enum ResponseBody {
+    Whole(Full<Bytes>),
+    Truncated(Truncated),
+    Slow(Slow),
+}
 
 pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+    ResponseBody::Whole(Full::new(bytes.into()))
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        // Every variant is `Unpin`.
+        match self.get_mut() {
+            ResponseBody::Whole(whole) => Pin::new(whole)
+                .poll_frame(cx)
+                .map(|frame| frame.map(|frame| frame.map_err(|never| match never {}))),
+            ResponseBody::Truncated(truncated) => Pin::new(truncated).poll_frame(cx),
+            ResponseBody::Slow(slow) => Pin::new(slow).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ResponseBody::Whole(whole) => whole.is_end_stream(),
+            ResponseBody::Truncated(truncated) => truncated.is_end_stream(),
+            ResponseBody::Slow(slow) => slow.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ResponseBody::Whole(whole) => whole.size_hint(),
+            ResponseBody::Truncated(truncated) => truncated.size_hint(),
+            ResponseBody::Slow(slow) => slow.size_hint(),
+        }
+    }
 }
 
 /// Sends half its bytes, pauses so they are flushed with the head, then fails, so the
@@ -26,12 +68,10 @@ pub(crate) struct Truncated {
 
 /// The first half of `whole`, then a broken connection.
 pub(crate) fn truncated(whole: Bytes) -> ResponseBody {
-    {
-        let full_len = whole.len() as u64;
-        let part = whole.slice(..whole.len() / 2);
-        let pause = Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)));
-        Truncated { part: Some(part), pause, full_len }.boxed()
-    }
+    let full_len = whole.len() as u64;
+    let part = whole.slice(..whole.len() / 2);
+    let pause = Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)));
+    ResponseBody::Truncated(Truncated { part: Some(part), pause, full_len })
 }
 
 impl Body for Truncated {
@@ -68,7 +108,7 @@ pub(crate) struct Slow {
 
 /// All of `whole`, slowly: the first bytes at once, then `SLOW_CHUNK` bytes every `every`.
 pub(crate) fn slow(whole: Bytes, every: std::time::Duration) -> ResponseBody {
-    Slow { rest: whole, every, pause: None }.boxed()
+    ResponseBody::Slow(Slow { rest: whole, every, pause: None })
 }
 
 impl Body for Slow {
