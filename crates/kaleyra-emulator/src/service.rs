@@ -15,7 +15,6 @@ use subtle::{Choice, ConstantTimeEq};
 use crate::body::{ResponseBody, full, slow, truncated};
 use crate::envelopes::{self, Failure};
 use crate::faults::{self, Fault, FaultPlan};
-use crate::record::Origin;
 use crate::state::Shared;
 use crate::store::Admission;
 use crate::{EmulatorConfig, FAULT_HEADER};
@@ -130,7 +129,7 @@ async fn respond(
     }
 
     let response = match body {
-        Ok(body) => process(shared, sid, &body),
+        Ok(body) => process(shared, &body),
         Err(failure) => failure_response(failure),
     };
 
@@ -185,7 +184,7 @@ fn check_headers(
 }
 
 /// Body, validation, duplicates, creation: the API's own behaviour.
-fn process(shared: &Shared, sid: &str, body: &[u8]) -> Response<ResponseBody> {
+fn process(shared: &Shared, body: &[u8]) -> Response<ResponseBody> {
     let config = &shared.config;
     let request = match parse_request(body) {
         Ok(request) => request,
@@ -198,8 +197,8 @@ fn process(shared: &Shared, sid: &str, body: &[u8]) -> Response<ResponseBody> {
         }
     };
 
-    let origin = Origin { company_id: &config.company_id, created_by: sid, now: now() };
-    let created = shared.envelope.begin(&valid, &origin);
+    // `created_by` is the SID, which authentication held to the configured one the envelope has.
+    let created = shared.envelope.begin(&valid, request.values_are_plain(), now());
     // Copied before the lock: the store holds it only to admit and keep.
     let head = created.record_head().into();
     // Bound first: a guard in the `match` itself would be held to the end of the match.

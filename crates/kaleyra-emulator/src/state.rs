@@ -24,8 +24,8 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
         Shared {
+            envelope: Envelope::new(&config.company_id, &config.sid),
             config,
-            envelope: Envelope::new(),
             store: Mutex::default(),
             faults: Mutex::default(),
             armed: AtomicBool::new(false),

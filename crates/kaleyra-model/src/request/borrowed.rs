@@ -25,10 +25,21 @@ impl RequestFields for AddNumberRequest {
 /// body unless it has escapes. Same rules (a test holds the two together): absent, `null` and
 /// empty told apart, a repeated key refused, anything but a string refused for a field. Keys
 /// the API does not define are checked for repeats and skipped, not kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct BorrowedRequest<'a> {
     pub(super) values: [Option<Cow<'a, str>>; Field::ALL.len()],
+    /// Set by the one-pass reader, which takes only such values: see [`Self::values_are_plain`].
+    pub(super) plain: bool,
 }
+
+/// Requests are equal when their values are, however they were read.
+impl PartialEq for BorrowedRequest<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values
+    }
+}
+
+impl Eq for BorrowedRequest<'_> {}
 
 impl<'a> BorrowedRequest<'a> {
     /// Parses one JSON request body, with [`AddNumberRequest::from_json`]'s errors.
@@ -57,6 +68,14 @@ impl<'a> BorrowedRequest<'a> {
     /// The value of `field`, `None` when absent.
     pub fn get(&self, field: Field) -> Option<&str> {
         self.values[field as usize].as_deref()
+    }
+
+    /// `true` when every value, and so every part of one, is known to stand for itself inside a
+    /// JSON string (no quote, backslash or control character: see [`crate::json::plain_len`]),
+    /// so a writer may copy it between quotes without looking. Known for the common body, read
+    /// in one pass; `false` means not known, not that a value needs escaping.
+    pub fn values_are_plain(&self) -> bool {
+        self.plain
     }
 }
 
@@ -120,5 +139,17 @@ mod tests {
             matches!(&request.values[Field::Address as usize], Some(Cow::Owned(a)) if a == "a\"b")
         );
         assert_eq!(request.get(Field::Website), None);
+        assert!(!request.values_are_plain(), "an escaped value");
+    }
+
+    #[test]
+    fn plain_values_are_known_as_such() {
+        let plain = BorrowedRequest::from_json(br#"{"display_name":"x y","address":null}"#);
+        assert!(plain.unwrap().values_are_plain());
+        // Read by serde (a number for an unknown key): equal, but not known to be plain.
+        let by_serde = BorrowedRequest::from_json(br#"{"display_name":"x y","n":1}"#).unwrap();
+        assert!(!by_serde.values_are_plain());
+        let fast = BorrowedRequest::from_json(br#"{"display_name":"x y"}"#).unwrap();
+        assert_eq!(by_serde, fast);
     }
 }
