@@ -48,6 +48,10 @@ fn has_white_space(value: &str) -> bool {
 
 /// What follows `http://` or `https://` (either in any case), when something does.
 fn after_http_scheme(value: &str) -> Option<&str> {
+    // The usual spelling first: ignoring case goes byte by byte.
+    if let Some(rest) = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://")) {
+        return (!rest.is_empty()).then_some(rest);
+    }
     ["http://", "https://"].iter().find_map(|scheme| {
         // Compared as bytes: the value may have a multi-byte character where the scheme ends.
         let head = value.as_bytes().get(..scheme.len())?;
@@ -234,6 +238,16 @@ mod tests {
             let url = format!("https://{rest}");
             let scanned = after_http_scheme(&url).is_some_and(|rest| plainly_valid(rest.as_bytes()));
             proptest::prop_assert_eq!(scanned, plainly_valid_as_defined(&url), "{}", url);
+        }
+
+        /// The scheme in its usual spelling is taken as ignoring case takes it.
+        #[test]
+        fn the_scheme_is_matched_ignoring_case(value in "(https?|HTTPS?|hTtPs?|htt)?:?/{0,3}[a-zé/]{0,3}") {
+            let ignoring_case = ["http://", "https://"].iter().find_map(|scheme| {
+                let rest = value.get(scheme.len()..).filter(|rest| !rest.is_empty())?;
+                value.get(..scheme.len())?.eq_ignore_ascii_case(scheme).then_some(rest)
+            });
+            proptest::prop_assert_eq!(after_http_scheme(&value), ignoring_case, "{}", value);
         }
 
         /// The shortcut never accepts what the parser refuses.
