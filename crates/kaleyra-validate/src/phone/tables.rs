@@ -68,13 +68,15 @@ impl Scan {
 
     /// The crate's `Descriptor::is_match`: a possible length, and a match at the start.
     fn descriptor(&self, bit: usize) -> bool {
-        let lengths = self.region.lengths[bit];
-        let possible = lengths == u32::MAX
-            || u32::try_from(self.len)
-                .ok()
-                .and_then(|len| lengths.checked_shr(len))
-                .is_some_and(|m| m & 1 == 1);
-        possible && self.pattern(bit)
+        // The pattern first: one bit to test, and most descriptors fail it.
+        self.pattern(bit) && {
+            let lengths = self.region.lengths[bit];
+            lengths == u32::MAX
+                || u32::try_from(self.len)
+                    .ok()
+                    .and_then(|len| lengths.checked_shr(len))
+                    .is_some_and(|m| m & 1 == 1)
+        }
     }
 
     /// The crate's `number_type(..) != Type::Unknown`.
