@@ -67,7 +67,8 @@ async fn create(
     body: Incoming,
 ) -> Result<Response<ResponseBody>, Abort> {
     shared.count_received();
-    let (header_fault, header_latency) = match parts.headers.get(&FAULT) {
+    let heads = Heads::of(&parts.headers);
+    let (header_fault, header_latency) = match heads.fault {
         None => (None, Duration::ZERO),
         Some(value) => {
             match value.to_str().map_err(|e| e.to_string()).and_then(faults::parse_header) {
@@ -79,34 +80,35 @@ async fn create(
     let (plan_fault, plan_latency) = shared.take_request_fault();
     let fault = header_fault.or(plan_fault);
     let latency = header_latency + plan_latency;
+    // The declared length as hyper read it from the head (`content-length`).
+    let declared = hyper::body::Body::size_hint(&body).exact();
+    let head = check_headers(&shared.config, sid, &heads, declared);
 
     // Like a real server, processing goes on when the client goes away (a timeout on its side
     // does not undo a creation on ours). Without latency nothing awaits between the end of the
     // body and the response, so a client going away cannot cut the work in two and it runs
     // right here; with latency it runs in its own task (a spawn is 4 % of a request).
     if latency.is_zero() {
-        return respond(shared, sid, &parts.headers, body, fault, latency).await;
+        return respond(shared, head, body, fault, latency).await;
     }
-    let (shared, sid, headers) = (shared.clone(), sid.to_owned(), parts.headers.clone());
-    tokio::spawn(async move { respond(&shared, &sid, &headers, body, fault, latency).await })
+    let shared = shared.clone();
+    tokio::spawn(async move { respond(&shared, head, body, fault, latency).await })
         .await
         .unwrap_or(Err(Abort))
 }
 
-/// Reads the body, waits out the latency, applies the fault, processes the request.
+/// Reads the body (unless the head was refused), waits out the latency, applies the fault,
+/// processes the request.
 async fn respond(
     shared: &Shared,
-    sid: &str,
-    headers: &http::HeaderMap,
+    head: Result<(), Failure>,
     body: Incoming,
     fault: Option<Fault>,
     latency: Duration,
 ) -> Result<Response<ResponseBody>, Abort> {
     let config = &shared.config;
     // The request is read whole before anything slow happens: latency is the server's.
-    // The declared length as hyper read it from the head (`content-length`).
-    let declared = hyper::body::Body::size_hint(&body).exact();
-    let body = match check_headers(config, sid, headers, declared) {
+    let body = match head {
         Err(failure) => Err(failure),
         Ok(()) => read_body(body, config.max_body_bytes, config.body_read_timeout).await,
     };
@@ -163,18 +165,47 @@ async fn rebodied(
     response
 }
 
+/// The request headers the create route reads, found in one pass: looking each up by name
+/// hashes the name (two of the three are not standard names, whose hashes are known).
+#[derive(Default)]
+struct Heads<'a> {
+    api_key: Option<&'a HeaderValue>,
+    content_type: Option<&'a HeaderValue>,
+    fault: Option<&'a HeaderValue>,
+}
+
+impl<'a> Heads<'a> {
+    fn of(headers: &'a http::HeaderMap) -> Self {
+        let mut heads = Heads::default();
+        for (name, value) in headers {
+            let slot = if *name == CONTENT_TYPE {
+                &mut heads.content_type
+            } else if *name == API_KEY {
+                &mut heads.api_key
+            } else if *name == FAULT {
+                &mut heads.fault
+            } else {
+                continue;
+            };
+            // A repeated header's first value, as `HeaderMap::get` gives.
+            slot.get_or_insert(value);
+        }
+        heads
+    }
+}
+
 /// Authentication, content type and declared length: everything decided by the head alone.
 fn check_headers(
     config: &EmulatorConfig,
     sid: &str,
-    headers: &http::HeaderMap,
+    heads: &Heads<'_>,
     declared: Option<u64>,
 ) -> Result<(), Failure> {
-    let key = headers.get(&API_KEY).map(HeaderValue::as_bytes).unwrap_or_default();
+    let key = heads.api_key.map(HeaderValue::as_bytes).unwrap_or_default();
     if !bool::from(credentials_match(config, sid, key)) {
         return Err(envelopes::unauthorized());
     }
-    if config.require_json_content_type && !is_json(headers.get(CONTENT_TYPE)) {
+    if config.require_json_content_type && !is_json(heads.content_type) {
         return Err(envelopes::unsupported_media_type());
     }
     if declared.is_some_and(|length| length > config.max_body_bytes as u64) {
@@ -385,6 +416,25 @@ mod tests {
             assert!(!json(no), "{}", String::from_utf8_lossy(no));
         }
         assert!(!is_json(None));
+    }
+
+    /// The same values `HeaderMap::get` gives, repeated headers included.
+    #[test]
+    fn heads_are_the_first_value_of_each_name() {
+        let mut headers = http::HeaderMap::new();
+        headers.append("x-other", HeaderValue::from_static("o"));
+        headers.append(&API_KEY, HeaderValue::from_static("first"));
+        headers.append(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.append(&API_KEY, HeaderValue::from_static("second"));
+        headers.append(&FAULT, HeaderValue::from_static("reset-before"));
+        let heads = Heads::of(&headers);
+        assert_eq!(heads.api_key, headers.get(&API_KEY));
+        assert_eq!(heads.api_key.unwrap(), "first");
+        assert_eq!(heads.content_type, headers.get(CONTENT_TYPE));
+        assert_eq!(heads.fault, headers.get(&FAULT));
+        let empty = http::HeaderMap::new();
+        let none = Heads::of(&empty);
+        assert!(none.api_key.is_none() && none.content_type.is_none() && none.fault.is_none());
     }
 
     #[test]
