@@ -165,8 +165,8 @@ async fn rebodied(
     response
 }
 
-/// The request headers the create route reads, found in one pass: looking each up by name
-/// hashes the name (two of the three are not standard names, whose hashes are known).
+/// The request headers the create route reads, found in one pass: a lookup by name hashes the
+/// name, byte by byte for the two that are not standard headers.
 #[derive(Default)]
 struct Heads<'a> {
     api_key: Option<&'a HeaderValue>,
