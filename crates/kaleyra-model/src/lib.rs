@@ -32,6 +32,7 @@ mod field;
 mod generated;
 pub mod json;
 mod request;
+mod scan;
 mod text;
 
 pub use category::{Category, UnknownCategory};

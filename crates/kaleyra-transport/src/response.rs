@@ -28,7 +28,7 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
     let code = status.as_u16();
     let retry_after = retry_after(headers);
     if status.is_success() {
-        return match kaleyra_model::json::from_bytes::<SuccessEnvelope>(body) {
+        return match SuccessEnvelope::from_slice(body) {
             Ok(envelope) => Verdict::Created(Box::new(envelope)),
             Err(error) => Verdict::Failed(undecodable(code, &error.to_string(), body)),
         };

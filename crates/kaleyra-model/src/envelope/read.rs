@@ -94,7 +94,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
 }
 
 /// A record's keys, in the order of the `match` above.
-const RECORD_KEYS: [&str; 18] = [
+pub(super) const RECORD_KEYS: [&str; 18] = [
     "company_id",
     "phone_number",
     "country",

@@ -8,17 +8,17 @@ use std::borrow::Cow;
 
 use super::BorrowedRequest;
 use crate::Field;
-use crate::json::plain_len;
+use crate::scan::Reader;
 
 /// The request in `body`, or `None` when serde must read it.
 pub(super) fn read(body: &str) -> Option<BorrowedRequest<'_>> {
-    let mut reader = Reader { body, at: 0 };
+    let mut reader = Reader::new(body);
     let mut request = BorrowedRequest::default();
     let mut seen = [false; Field::ALL.len()];
     reader.expect(b'{')?;
     if !reader.next_is(b'}') {
         loop {
-            let field = reader.key()?;
+            let field = Field::ALL[reader.key(&Field::ALL, Field::as_str)?];
             if std::mem::replace(&mut seen[field as usize], true) {
                 return None;
             }
@@ -26,7 +26,7 @@ pub(super) fn read(body: &str) -> Option<BorrowedRequest<'_>> {
             request.values[field as usize] = if reader.next_is(b'"') {
                 Some(Cow::Borrowed(reader.string()?))
             } else {
-                reader.null()?
+                reader.null().map(|()| None)?
             };
             if !reader.next_is(b',') {
                 break;
@@ -35,73 +35,9 @@ pub(super) fn read(body: &str) -> Option<BorrowedRequest<'_>> {
         }
     }
     reader.expect(b'}')?;
-    reader.skip_whitespace();
     // Every value was ended by its quote, found by `plain_len`.
     request.plain = true;
-    (reader.at == body.len()).then_some(request)
-}
-
-struct Reader<'a> {
-    body: &'a str,
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    /// JSON's whitespace, exactly: serde_json allows these four and nothing else.
-    fn skip_whitespace(&mut self) {
-        let bytes = self.body.as_bytes();
-        while bytes.get(self.at).is_some_and(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r')) {
-            self.at += 1;
-        }
-    }
-
-    /// Whether the next byte after whitespace is `byte` (not taken).
-    fn next_is(&mut self, byte: u8) -> bool {
-        self.skip_whitespace();
-        self.body.as_bytes().get(self.at) == Some(&byte)
-    }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        self.next_is(byte).then(|| self.at += 1)
-    }
-
-    /// A string without escapes or control characters: the text between its quotes.
-    fn string(&mut self) -> Option<&'a str> {
-        self.expect(b'"')?;
-        let start = self.at;
-        let len = plain_len(self.body.as_bytes().get(start..)?);
-        self.at = start + len;
-        self.expect_here(b'"')?;
-        // Both ends are ASCII quotes, so both are character boundaries.
-        self.body.get(start..start + len)
-    }
-
-    /// A key, when it is one of the API's written plainly: the bytes after its quote compared
-    /// with each key and a closing quote. Keys are few, short and known, so this is cheaper than
-    /// finding where the string ends first. Those bytes hold no backslash, so that quote ends it.
-    fn key(&mut self) -> Option<Field> {
-        self.expect(b'"')?;
-        let rest = self.body.as_bytes().get(self.at..)?;
-        let field = Field::ALL.into_iter().find(|field| {
-            let key = field.as_str().as_bytes();
-            rest.get(key.len()) == Some(&b'"') && rest.starts_with(key)
-        })?;
-        self.at += field.as_str().len() + 1;
-        Some(field)
-    }
-
-    fn expect_here(&mut self, byte: u8) -> Option<()> {
-        (self.body.as_bytes().get(self.at) == Some(&byte)).then(|| self.at += 1)
-    }
-
-    /// `null`, read as an absent value.
-    fn null(&mut self) -> Option<Option<Cow<'a, str>>> {
-        let rest = self.body.as_bytes().get(self.at..)?;
-        rest.starts_with(b"null").then(|| {
-            self.at += 4;
-            None
-        })
-    }
+    reader.at_end().then_some(request)
 }
 
 #[cfg(test)]
@@ -194,7 +130,8 @@ mod tests {
                     // What it promises a writer holds for every value.
                     prop_assert!(ours.values_are_plain());
                     for value in ours.values.iter().flatten() {
-                        prop_assert_eq!(plain_len(value.as_bytes()), value.len(), "{:?}", body);
+                        let plain = crate::json::plain_len(value.as_bytes());
+                        prop_assert_eq!(plain, value.len(), "{:?}", body);
                     }
                     let serde = serde_json::from_str::<BorrowedRequest<'_>>(&body);
                     prop_assert_eq!(Ok(ours), serde.map_err(|e| e.to_string()), "{:?}", body);

@@ -1,0 +1,128 @@
+//! One pass over JSON text for the fast readers of the common bodies (`request/plain.rs`,
+//! `envelope/plain.rs`): each reads what clients and the API usually send and answers `None`
+//! for anything else, which serde then reads and words. Its small steps are marked `#[inline]`:
+//! the readers live in other modules, which release builds may put in other codegen units.
+
+use crate::json::plain_len;
+
+pub(crate) struct Reader<'a> {
+    pub(crate) body: &'a str,
+    pub(crate) at: usize,
+}
+
+impl<'a> Reader<'a> {
+    #[inline]
+    pub(crate) fn new(body: &'a str) -> Self {
+        Reader { body, at: 0 }
+    }
+
+    /// JSON's whitespace, exactly: serde_json allows these four and nothing else.
+    #[inline]
+    pub(crate) fn skip_whitespace(&mut self) {
+        let bytes = self.body.as_bytes();
+        while bytes.get(self.at).is_some_and(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    /// Whether the next byte after whitespace is `byte` (not taken).
+    #[inline]
+    pub(crate) fn next_is(&mut self, byte: u8) -> bool {
+        self.skip_whitespace();
+        self.body.as_bytes().get(self.at) == Some(&byte)
+    }
+
+    #[inline]
+    pub(crate) fn expect(&mut self, byte: u8) -> Option<()> {
+        self.next_is(byte).then(|| self.at += 1)
+    }
+
+    /// After the last value: only whitespace may follow.
+    #[inline]
+    pub(crate) fn at_end(&mut self) -> bool {
+        self.skip_whitespace();
+        self.at == self.body.len()
+    }
+
+    /// A string without escapes or control characters: the text between its quotes.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.at;
+        let len = plain_len(self.body.as_bytes().get(start..)?);
+        self.at = start + len;
+        self.expect_here(b'"')?;
+        // Both ends are ASCII quotes, so both are character boundaries.
+        self.body.get(start..start + len)
+    }
+
+    /// A key, when it is one of `keys` written plainly: its position in `keys`. The bytes after
+    /// its quote are compared with each key and a closing quote: keys are few, short and known,
+    /// so this is cheaper than finding where the string ends first, and those bytes hold no
+    /// backslash, so that quote ends it.
+    pub(crate) fn key<T: Copy>(
+        &mut self,
+        keys: &[T],
+        name: impl Fn(T) -> &'static str,
+    ) -> Option<usize> {
+        self.expect(b'"')?;
+        let rest = self.body.as_bytes().get(self.at..)?;
+        let found = keys.iter().position(|&key| {
+            let key = name(key).as_bytes();
+            rest.get(key.len()) == Some(&b'"') && rest.starts_with(key)
+        })?;
+        self.at += name(keys[found]).len() + 1;
+        Some(found)
+    }
+
+    /// [`Self::key`], trying `keys` from the one after `last` on, and around: a body usually
+    /// lists its keys in one order, so that one is usually next (for long lists of keys; over a
+    /// short one the compiler unrolls [`Self::key`]'s search, which is cheaper).
+    pub(crate) fn key_after<T: Copy>(
+        &mut self,
+        keys: &[T],
+        last: usize,
+        name: impl Fn(T) -> &'static str,
+    ) -> Option<usize> {
+        self.expect(b'"')?;
+        let rest = self.body.as_bytes().get(self.at..)?;
+        let from = if last + 1 < keys.len() { last + 1 } else { 0 };
+        let found = (from..keys.len()).chain(0..from).find(|&index| {
+            let key = name(keys[index]).as_bytes();
+            rest.get(key.len()) == Some(&b'"') && rest.starts_with(key)
+        })?;
+        self.at += name(keys[found]).len() + 1;
+        Some(found)
+    }
+
+    /// `null`, when it comes next.
+    #[inline]
+    pub(crate) fn null(&mut self) -> Option<()> {
+        self.skip_whitespace();
+        let rest = self.body.as_bytes().get(self.at..)?;
+        rest.starts_with(b"null").then(|| self.at += 4)
+    }
+
+    /// A non-negative integer of at most 18 digits, written as serde_json reads an integer (no
+    /// sign, no leading zero, no fraction or exponent): it fits every integer field.
+    pub(crate) fn small_integer(&mut self) -> Option<u64> {
+        self.skip_whitespace();
+        let bytes = self.body.as_bytes();
+        let start = self.at;
+        let digits = bytes.get(start..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        let next = bytes.get(start + digits).copied();
+        let plain = (1..=18).contains(&digits)
+            && (digits == 1 || bytes.get(start) != Some(&b'0'))
+            && !matches!(next, Some(b'.' | b'e' | b'E'));
+        if !plain {
+            return None;
+        }
+        self.at = start + digits;
+        self.body.get(start..start + digits)?.parse().ok()
+    }
+
+    #[inline]
+    fn expect_here(&mut self, byte: u8) -> Option<()> {
+        (self.body.as_bytes().get(self.at) == Some(&byte)).then(|| self.at += 1)
+    }
+}
