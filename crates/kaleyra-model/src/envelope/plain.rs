@@ -4,12 +4,10 @@
 //! negative or fractional number, a repeated key, a syntax error) goes to the serde readers in
 //! `read.rs`, which decide it and say what is wrong; a property test holds the two together.
 
-use super::read::RECORD_KEYS;
+use super::read::{ENVELOPE_KEYS, RECORD_KEYS};
 use super::{NumberRecord, SuccessEnvelope};
 use crate::Code;
 use crate::scan::Reader;
-
-const ENVELOPE_KEYS: [&str; 4] = ["code", "message", "data", "error"];
 
 /// The envelope in `body`, or `None` when serde must read it.
 pub(super) fn read(body: &str) -> Option<SuccessEnvelope> {

@@ -26,7 +26,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SuccessEnvelope, A::Error> {
-        let mut known = Known::new(&["code", "message", "data", "error"]);
+        let mut known = Known::new(&ENVELOPE_KEYS);
         let mut envelope = SuccessEnvelope::default();
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             let e = &mut envelope;
@@ -92,6 +92,9 @@ impl<'de> Visitor<'de> for RecordVisitor {
         Ok(record)
     }
 }
+
+/// The envelope's keys, in the order of its `match`.
+pub(super) const ENVELOPE_KEYS: [&str; 4] = ["code", "message", "data", "error"];
 
 /// A record's keys, in the order of the `match` above.
 pub(super) const RECORD_KEYS: [&str; 18] = [
