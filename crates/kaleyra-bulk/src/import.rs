@@ -123,8 +123,12 @@ pub enum ImportError {
     Task(String),
 }
 
-/// Told about progress after every row.
+/// Told about the input once, then about progress after every row.
 pub trait Observer: Send + Sync {
+    /// The input's line count, from the same read that fingerprints it, before any row is
+    /// sent: an upper bound of its rows (a CSV's header line counts too), for a progress bar.
+    fn input_lines(&self, _lines: u64) {}
+
     fn progress(&self, _counts: &Counts) {}
 }
 
@@ -148,7 +152,8 @@ pub async fn run(
         let options = options.clone();
         blocking(move || open_journal(&options)).await??
     };
-    let (state, writer) = setup;
+    let (state, writer, lines) = setup;
+    observer.input_lines(lines);
     let state = Arc::new(state);
     let journal = Arc::new(writer);
 
@@ -244,8 +249,11 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work).await.map_err(|e| ImportError::Task(e.to_string()))
 }
 
-fn open_journal(options: &ImportOptions) -> Result<(JournalState, JournalWriter), ImportError> {
-    let actual = fingerprint::of_file(&options.input)
+/// The journal to write, what it holds already, and the input's line count.
+fn open_journal(
+    options: &ImportOptions,
+) -> Result<(JournalState, JournalWriter, u64), ImportError> {
+    let fingerprint::Scanned { fingerprint: actual, lines } = fingerprint::scan(&options.input)
         .map_err(|source| ImportError::Read { path: options.input.clone(), source })?;
     if options.resume {
         let state = journal::replay(&options.journal)?;
@@ -257,10 +265,10 @@ fn open_journal(options: &ImportOptions) -> Result<(JournalState, JournalWriter)
             });
         }
         let writer = JournalWriter::append(&options.journal, &actual)?;
-        Ok((state, writer))
+        Ok((state, writer, lines))
     } else {
         let writer = JournalWriter::create(&options.journal, &actual, options.format.as_str())?;
-        Ok((JournalState::default(), writer))
+        Ok((JournalState::default(), writer, lines))
     }
 }
 

@@ -330,3 +330,33 @@ async fn jsonl_input() {
         "{rejected}"
     );
 }
+
+/// What an observer was told, in order.
+#[derive(Default)]
+struct Told(std::sync::Mutex<Vec<String>>);
+
+impl import::Observer for Told {
+    fn input_lines(&self, lines: u64) {
+        self.0.lock().unwrap().push(format!("lines {lines}"));
+    }
+
+    fn progress(&self, counts: &kaleyra_bulk::import::Counts) {
+        self.0.lock().unwrap().push(format!("rows {}", counts.rows));
+    }
+}
+
+#[tokio::test]
+async fn the_observer_learns_the_line_count_once_before_any_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, _) = write_csv(dir.path(), 30);
+    let emulator = emulator().await;
+    let told = Arc::new(Told::default());
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let options = options_for(&input, false, false);
+    import::run(client(&emulator), options, told.clone(), stopped).await.unwrap();
+    let told = told.0.lock().unwrap();
+    // The header line and 30 rows; then every row's progress.
+    assert_eq!(told.first().map(String::as_str), Some("lines 31"), "{told:?}");
+    assert_eq!(told.iter().filter(|t| t.starts_with("lines")).count(), 1, "{told:?}");
+    assert_eq!(told.last().map(String::as_str), Some("rows 30"), "{told:?}");
+}

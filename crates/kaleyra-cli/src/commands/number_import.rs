@@ -1,6 +1,6 @@
 //! `kaleyra number import`: a file of numbers, journaled, resumable, with reports.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,9 +71,10 @@ async fn import(
     };
     let client = builder.retry_policy(retry).build()?;
 
-    let progress = progress_bar(args, &options);
+    let progress = progress_bar(args);
     let observer: Arc<dyn Observer> = match &progress {
-        Some(bar) => Arc::new(Bar(bar.clone())),
+        // A CSV's first line names the columns.
+        Some(bar) => Arc::new(Bar(bar.clone(), u64::from(options.format == Format::Csv))),
         None => Arc::new(Silent),
     };
     let (stop, stopped) = watch::channel(false);
@@ -177,17 +178,12 @@ async fn interrupts(stop: watch::Sender<bool>, in_flight: u16) {
     }
 }
 
-fn progress_bar(args: &ImportArgs, options: &ImportOptions) -> Option<ProgressBar> {
+fn progress_bar(args: &ImportArgs) -> Option<ProgressBar> {
     if args.quiet || !std::io::stderr().is_terminal() {
         return None;
     }
-    let lines = count_lines(&options.input).unwrap_or(0);
-    // A CSV's first line names the columns.
-    let header = u64::from(options.format == Format::Csv);
-    let bar = ProgressBar::with_draw_target(
-        Some(lines.saturating_sub(header)),
-        ProgressDrawTarget::stderr(),
-    );
+    // Its length comes with the input's line count (`Bar::input_lines`), before any row.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     let style =
         // One line whatever the terminal's width: the counts are cut, not wrapped.
         ProgressStyle::with_template("{bar:20} {pos}/{len} rows  {per_sec:0}  ETA {eta}  {wide_msg}")
@@ -197,25 +193,14 @@ fn progress_bar(args: &ImportArgs, options: &ImportOptions) -> Option<ProgressBa
     Some(bar)
 }
 
-/// Lines in the file, the last one counted whether or not it ends in a newline: an upper bound
-/// of its rows (blank lines and quoted line breaks count too), for the bar's length and ETA.
-fn count_lines(path: &Path) -> std::io::Result<u64> {
-    let mut file = std::fs::File::open(path)?;
-    let mut buffer = vec![0u8; 256 * 1024];
-    let (mut lines, mut last) = (0u64, b'\n');
-    loop {
-        let read = file.read(&mut buffer)?;
-        let Some(chunk) = buffer.get(..read).filter(|chunk| !chunk.is_empty()) else {
-            return Ok(lines + u64::from(last != b'\n'));
-        };
-        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
-        last = chunk.last().copied().unwrap_or(last);
-    }
-}
-
-struct Bar(ProgressBar);
+/// The bar, and the lines of the input that are no rows (a CSV's header line).
+struct Bar(ProgressBar, u64);
 
 impl Observer for Bar {
+    fn input_lines(&self, lines: u64) {
+        self.0.set_length(lines.saturating_sub(self.1));
+    }
+
     fn progress(&self, counts: &Counts) {
         self.0.set_position(counts.rows);
         self.0.set_message(format!(
@@ -226,27 +211,5 @@ impl Observer for Bar {
             counts.failed,
             counts.skipped
         ));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn lines_are_counted_with_or_without_a_final_newline() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("rows.csv");
-        for (text, lines) in
-            [("", 0), ("\n", 1), ("a", 1), ("a\n", 1), ("a\nb", 2), ("a\nb\n", 2), ("a\n\nb\n", 3)]
-        {
-            std::fs::write(&path, text).unwrap();
-            assert_eq!(count_lines(&path).unwrap(), lines, "{text:?}");
-        }
-        // Across the reading buffer's edge.
-        let long = "x\n".repeat(200_000) + "last";
-        std::fs::write(&path, long).unwrap();
-        assert_eq!(count_lines(&path).unwrap(), 200_001);
     }
 }
