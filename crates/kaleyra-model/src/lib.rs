@@ -9,7 +9,7 @@
 //! the vendor's side never turns into a parse error.
 //!
 //! ```
-//! use kaleyra_model::{AddNumberRequest, Category, ErrorEnvelope};
+//! use kaleyra_model::{AddNumberRequest, Category, Code, ErrorEnvelope, SuccessEnvelope};
 //!
 //! let request: AddNumberRequest =
 //!     serde_json::from_str(r#"{"display_name":"xyz","wa_number":"+13236550017"}"#).unwrap();
@@ -22,6 +22,12 @@
 //! let envelope = ErrorEnvelope::from_slice(bare.as_bytes()).unwrap();
 //! assert!(envelope.top_level_code().is_none());
 //! assert_eq!(envelope.detail().parameter, "display_image");
+//!
+//! let created = r#"{"code":"I102","message":"Phone Number created successfully.","data":[{"phone_number":"+13236550017","id":7,"crm":"x"}],"error":{}}"#;
+//! let envelope = SuccessEnvelope::from_slice(created.as_bytes()).unwrap();
+//! assert_eq!(envelope.code, Code::I102);
+//! let record = envelope.record().unwrap();
+//! assert_eq!((record.id, record.extra["crm"].as_str()), (7, Some("x"))); // unknown keys kept
 //! ```
 
 mod category;
