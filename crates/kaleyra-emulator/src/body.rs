@@ -11,6 +11,9 @@ use hyper::body::{Body, Frame, SizeHint};
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// What polling a body for its next frame gives.
+type Polled = Poll<Option<Result<Frame<Bytes>, BoxError>>>;
+
 /// Every body the emulator answers with. An enum, not a boxed body: boxing cost an allocation
 /// and dynamic calls on every response, for the two faults that need another kind.
 pub(crate) enum ResponseBody {
@@ -27,33 +30,31 @@ impl Body for ResponseBody {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Polled {
         // Every variant is `Unpin`.
         match self.get_mut() {
             ResponseBody::Whole(whole) => Pin::new(whole)
                 .poll_frame(cx)
                 .map(|frame| frame.map(|frame| frame.map_err(|never| match never {}))),
-            ResponseBody::Truncated(truncated) => Pin::new(truncated).poll_frame(cx),
-            ResponseBody::Slow(slow) => Pin::new(slow).poll_frame(cx),
+            ResponseBody::Truncated(truncated) => truncated.poll_frame(cx),
+            ResponseBody::Slow(slow) => slow.poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match self {
             ResponseBody::Whole(whole) => whole.is_end_stream(),
-            ResponseBody::Truncated(truncated) => truncated.is_end_stream(),
-            ResponseBody::Slow(slow) => slow.is_end_stream(),
+            // It ends in an error, which is a frame still to come.
+            ResponseBody::Truncated(_) => false,
+            ResponseBody::Slow(slow) => slow.rest.is_empty(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             ResponseBody::Whole(whole) => whole.size_hint(),
-            ResponseBody::Truncated(truncated) => truncated.size_hint(),
-            ResponseBody::Slow(slow) => slow.size_hint(),
+            ResponseBody::Truncated(truncated) => SizeHint::with_exact(truncated.full_len),
+            ResponseBody::Slow(slow) => SizeHint::with_exact(slow.rest.len() as u64),
         }
     }
 }
@@ -74,14 +75,8 @@ pub(crate) fn truncated(whole: Bytes) -> ResponseBody {
     ResponseBody::Truncated(Truncated { part: Some(part), pause, full_len })
 }
 
-impl Body for Truncated {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+impl Truncated {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Polled {
         if let Some(part) = self.part.take() {
             return Poll::Ready(Some(Ok(Frame::data(part))));
         }
@@ -89,10 +84,6 @@ impl Body for Truncated {
             Poll::Pending => Poll::Pending,
             Poll::Ready(()) => Poll::Ready(Some(Err("truncated by fault injection".into()))),
         }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.full_len)
     }
 }
 
@@ -111,14 +102,8 @@ pub(crate) fn slow(whole: Bytes, every: std::time::Duration) -> ResponseBody {
     ResponseBody::Slow(Slow { rest: whole, every, pause: None })
 }
 
-impl Body for Slow {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+impl Slow {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Polled {
         if self.rest.is_empty() {
             return Poll::Ready(None);
         }
@@ -132,13 +117,5 @@ impl Body for Slow {
         let take = self.rest.len().min(SLOW_CHUNK);
         let chunk = self.rest.split_to(take);
         Poll::Ready(Some(Ok(Frame::data(chunk))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.rest.is_empty()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.rest.len() as u64)
     }
 }
