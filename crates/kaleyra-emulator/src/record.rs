@@ -151,11 +151,7 @@ impl Json {
     /// `value` as a JSON string; `plain`: known to need no escaping, copied as it is.
     fn string(&mut self, value: &str, plain: bool) {
         if plain {
-            debug_assert_eq!(kaleyra_model::json::plain_len(value.as_bytes()), value.len());
-            self.0.reserve(value.len() + 2);
-            self.0.push(b'"');
-            self.0.extend_from_slice(value.as_bytes());
-            self.0.push(b'"');
+            kaleyra_model::json::push_plain(&mut self.0, value);
         } else {
             kaleyra_model::json::push_string(&mut self.0, value);
         }
