@@ -121,10 +121,57 @@ impl<'a> Reader<'a> {
         self.body.get(start..start + digits)?.parse().ok()
     }
 
+    /// `{` members `}`, each member read by `member` (from its key on).
+    #[inline]
+    pub(crate) fn object(&mut self, member: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.sequence(b'{', b'}', member)
+    }
+
+    /// `[` items `]`, each read by `item`.
+    #[inline]
+    pub(crate) fn array<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let mut items = Vec::with_capacity(1);
+        self.sequence(b'[', b']', |reader| item(reader).map(|value| items.push(value)))?;
+        Some(items)
+    }
+
+    /// `open`, then zero or more parts read by `part` and separated by commas, then `close`.
+    #[inline]
+    fn sequence(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut part: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.expect(open)?;
+        if self.next_is(close) {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            part(self)?;
+            if self.next_is(b',') {
+                self.at += 1;
+            } else {
+                return self.expect(close);
+            }
+        }
+    }
+
     #[inline]
     fn expect_here(&mut self, byte: u8) -> Option<()> {
         (self.body.as_bytes().get(self.at) == Some(&byte)).then(|| self.at += 1)
     }
+}
+
+/// Marks the known key at `index` as read: `None` the second time (a repeated key is serde's to
+/// refuse, and word).
+#[inline]
+pub(crate) fn once(seen: &mut [bool], index: usize) -> Option<()> {
+    (!std::mem::replace(seen.get_mut(index)?, true)).then_some(())
 }
 
 /// How many of 5,000 bodies drawn from `bodies` (the same ones every run) a fast reader answers

@@ -7,23 +7,23 @@
 use super::read::{ENVELOPE_KEYS, RECORD_KEYS};
 use super::{NumberRecord, SuccessEnvelope};
 use crate::Code;
-use crate::scan::Reader;
+use crate::scan::{Reader, once};
 
 /// The envelope in `body`, or `None` when serde must read it.
 pub(super) fn read(body: &str) -> Option<SuccessEnvelope> {
     let mut reader = Reader::new(body);
     let mut envelope = SuccessEnvelope::default();
-    let mut seen = 0u32;
-    object(&mut reader, |reader| {
+    let mut seen = [false; ENVELOPE_KEYS.len()];
+    reader.object(|reader| {
         let index = reader.key(&ENVELOPE_KEYS, |key| key)?;
         once(&mut seen, index)?;
         reader.expect(b':')?;
         match index {
             0 => envelope.code = Code::new(reader.string()?),
             1 => envelope.message = reader.string()?.to_owned(),
-            2 => envelope.data = array(reader, record)?,
+            2 => envelope.data = reader.array(record)?,
             // Only the empty object the API answers.
-            _ => object(reader, |_| None)?,
+            _ => reader.object(|_| None)?,
         }
         Some(())
     })?;
@@ -32,9 +32,9 @@ pub(super) fn read(body: &str) -> Option<SuccessEnvelope> {
 
 fn record(reader: &mut Reader<'_>) -> Option<NumberRecord> {
     let mut record = NumberRecord::default();
-    let mut seen = 0u32;
+    let mut seen = [false; RECORD_KEYS.len()];
     let mut last = RECORD_KEYS.len();
-    object(reader, |reader| {
+    reader.object(|reader| {
         let index = reader.key_after(&RECORD_KEYS, last, |key| key)?;
         last = index;
         once(&mut seen, index)?;
@@ -51,7 +51,7 @@ fn record(reader: &mut Reader<'_>) -> Option<NumberRecord> {
             7 => r.email = optional(reader)?,
             8 => r.name = text(reader)?,
             // The array the API answers (a lone string or `null` is serde's).
-            9 => r.website = array(reader, text)?,
+            9 => r.website = reader.array(text)?,
             10 => r.incoming_url = optional(reader)?,
             11 => r.category = optional(reader)?,
             12 => r.profile_image = optional(reader)?,
@@ -66,32 +66,6 @@ fn record(reader: &mut Reader<'_>) -> Option<NumberRecord> {
     Some(record)
 }
 
-/// `{` members `}`, each member read by `member` (from its key on).
-fn object<'a>(
-    reader: &mut Reader<'a>,
-    mut member: impl FnMut(&mut Reader<'a>) -> Option<()>,
-) -> Option<()> {
-    reader.expect(b'{')?;
-    if reader.next_is(b'}') {
-        reader.at += 1;
-        return Some(());
-    }
-    loop {
-        member(reader)?;
-        if reader.next_is(b',') {
-            reader.at += 1;
-        } else {
-            return reader.expect(b'}');
-        }
-    }
-}
-
-/// A known key read twice is serde's to refuse.
-fn once(seen: &mut u32, index: usize) -> Option<()> {
-    let bit = 1 << index;
-    (*seen & bit == 0).then(|| *seen |= bit)
-}
-
 fn text(reader: &mut Reader<'_>) -> Option<String> {
     reader.string().map(str::to_owned)
 }
@@ -102,28 +76,6 @@ fn optional(reader: &mut Reader<'_>) -> Option<Option<String>> {
 
 fn signed(reader: &mut Reader<'_>) -> Option<i64> {
     reader.small_integer().and_then(|value| i64::try_from(value).ok())
-}
-
-/// `[` items `]`, each read by `item`.
-fn array<'a, T>(
-    reader: &mut Reader<'a>,
-    mut item: impl FnMut(&mut Reader<'a>) -> Option<T>,
-) -> Option<Vec<T>> {
-    let mut items = Vec::with_capacity(1);
-    reader.expect(b'[')?;
-    if reader.next_is(b']') {
-        reader.at += 1;
-        return Some(items);
-    }
-    loop {
-        items.push(item(reader)?);
-        if reader.next_is(b',') {
-            reader.at += 1;
-        } else {
-            reader.expect(b']')?;
-            return Some(items);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -8,33 +8,24 @@ use std::borrow::Cow;
 
 use super::BorrowedRequest;
 use crate::Field;
-use crate::scan::Reader;
+use crate::scan::{Reader, once};
 
 /// The request in `body`, or `None` when serde must read it.
 pub(super) fn read(body: &str) -> Option<BorrowedRequest<'_>> {
     let mut reader = Reader::new(body);
     let mut request = BorrowedRequest::default();
     let mut seen = [false; Field::ALL.len()];
-    reader.expect(b'{')?;
-    if !reader.next_is(b'}') {
-        loop {
-            let field = Field::ALL[reader.key(&Field::ALL, Field::as_str)?];
-            if std::mem::replace(&mut seen[field as usize], true) {
-                return None;
-            }
-            reader.expect(b':')?;
-            request.values[field as usize] = if reader.next_is(b'"') {
-                Some(Cow::Borrowed(reader.string()?))
-            } else {
-                reader.null().map(|()| None)?
-            };
-            if !reader.next_is(b',') {
-                break;
-            }
-            reader.at += 1;
-        }
-    }
-    reader.expect(b'}')?;
+    reader.object(|reader| {
+        let field = Field::ALL[reader.key(&Field::ALL, Field::as_str)?];
+        once(&mut seen, field as usize)?;
+        reader.expect(b':')?;
+        request.values[field as usize] = if reader.next_is(b'"') {
+            Some(Cow::Borrowed(reader.string()?))
+        } else {
+            reader.null().map(|()| None)?
+        };
+        Some(())
+    })?;
     // Every value was ended by its quote, found by `plain_len`.
     request.plain = true;
     reader.at_end().then_some(request)
