@@ -25,6 +25,7 @@ mod body;
 mod config;
 mod envelopes;
 mod faults;
+mod packed;
 mod record;
 mod server;
 mod service;
