@@ -25,7 +25,6 @@ mod body;
 mod config;
 mod envelopes;
 mod faults;
-mod packed;
 mod record;
 mod server;
 mod service;

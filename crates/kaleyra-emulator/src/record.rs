@@ -122,13 +122,22 @@ fn finish_record(json: &mut Json, id: u64, not_first: bool) {
     json.raw("}");
 }
 
-/// A kept record's JSON, byte for byte as it was answered: its [`Created::record_head`] and
-/// what the store's admission decided.
-pub(crate) fn record_json(head: &[u8], id: u64, not_first: bool) -> Vec<u8> {
-    let mut json = Json(Vec::with_capacity(head.len() + 48));
-    json.0.extend_from_slice(head);
-    finish_record(&mut json, id, not_first);
-    json.0
+/// A record as the store keeps it: its head, and what the admission decided.
+#[derive(Debug)]
+pub(crate) struct KeptRecord {
+    pub(crate) head: Box<[u8]>,
+    pub(crate) id: u64,
+    pub(crate) not_first: bool,
+}
+
+impl KeptRecord {
+    /// The record's JSON, byte for byte as it was answered.
+    pub(crate) fn json(&self) -> Vec<u8> {
+        let mut json = Json(Vec::with_capacity(self.head.len() + 48));
+        json.0.extend_from_slice(&self.head);
+        finish_record(&mut json, self.id, self.not_first);
+        json.0
+    }
 }
 
 /// JSON written into memory, strings escaped exactly as serde_json escapes them.
@@ -173,8 +182,8 @@ mod tests {
         let valid = kaleyra_validate::validate_ref_with(&borrowed, &Default::default()).unwrap();
         let envelope = Envelope::new("ZEMU932d", "HX071US");
         let created = envelope.begin(&valid, borrowed.values_are_plain(), 1700);
-        let kept = record_json(created.record_head(), id, not_first);
-        (created.finish(id, not_first), kept)
+        let kept = KeptRecord { head: created.record_head().into(), id, not_first };
+        (created.finish(id, not_first), kept.json())
     }
 
     /// Any text (quotes, backslashes, control characters, DEL, non-ASCII, long runs around the
@@ -217,11 +226,12 @@ mod tests {
                 let plain = borrowed.values_are_plain();
                 plain_requests.set(plain_requests.get() + usize::from(plain));
                 let created = Envelope::new("Z\"1", "HX\u{1}").begin(&valid, plain, -5);
-                let kept = record_json(created.record_head(), 1, true);
+                let kept =
+                    KeptRecord { head: created.record_head().into(), id: 1, not_first: true };
                 let json = created.finish(1, true);
                 let envelope: SuccessEnvelope = serde_json::from_slice(&json).unwrap();
                 prop_assert_eq!(&json[..], &serde_json::to_vec(&envelope).unwrap()[..]);
-                prop_assert_eq!(kept, serde_json::to_vec(&envelope.data[0]).unwrap());
+                prop_assert_eq!(kept.json(), serde_json::to_vec(&envelope.data[0]).unwrap());
                 Ok(())
             })
             .unwrap();

@@ -230,9 +230,10 @@ fn process(shared: &Shared, body: &[u8]) -> Response<ResponseBody> {
 
     // `created_by` is the SID, which authentication held to the configured one the envelope has.
     let created = shared.envelope.begin(&valid, request.values_are_plain(), now());
+    // Copied before the lock: the store holds it only to admit and keep.
+    let head = created.record_head().into();
     // Bound first: a guard in the `match` itself would be held to the end of the match.
-    let admission =
-        shared.store().admit(valid.wa_number(), config.reject_duplicates, created.record_head());
+    let admission = shared.store().admit(valid.wa_number(), config.reject_duplicates, head);
     match admission {
         Admission::Duplicate => failure_response(envelopes::duplicate()),
         Admission::Create { id, not_first } => {

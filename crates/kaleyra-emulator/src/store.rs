@@ -4,14 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::admin::NumberEntry;
-use crate::packed::{Packed, Span};
-use crate::record::record_json;
+use crate::record::KeptRecord;
 
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     numbers: BTreeMap<String, Entry>,
-    /// The bytes of every record kept, each entry's records pointing into them.
-    heads: Packed,
     next_id: u64,
     /// Whether any record exists (kept, not computed: a scan per request made a large import
     /// quadratic).
@@ -26,15 +23,6 @@ struct Entry {
     records: Vec<KeptRecord>,
 }
 
-/// A record as the store keeps it: its head (the record up to its `id`), and what the admission
-/// decided.
-#[derive(Debug)]
-struct KeptRecord {
-    head: Span,
-    id: u64,
-    not_first: bool,
-}
-
 /// What becomes of a valid create request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Admission {
@@ -46,15 +34,15 @@ pub(crate) enum Admission {
 }
 
 impl Store {
-    /// Counts a valid, authenticated create request for `wa_number` and admits it, keeping a copy
-    /// of its record (written up to its `id`, which is decided here): one lock for both, so a
-    /// second request for the number is a duplicate as soon as the first one is admitted, and
-    /// its record is listed from then on.
+    /// Counts a valid, authenticated create request for `wa_number` and admits it, keeping its
+    /// record (written up to its `id`, which is decided here): one lock for both, so a second
+    /// request for the number is a duplicate as soon as the first one is admitted, and its
+    /// record is listed from then on.
     pub(crate) fn admit(
         &mut self,
         wa_number: &str,
         reject_duplicates: bool,
-        record_head: &[u8],
+        record_head: Box<[u8]>,
     ) -> Admission {
         let entry = match self.numbers.get_mut(wa_number) {
             Some(entry) => entry,
@@ -67,8 +55,7 @@ impl Store {
         entry.creations += 1;
         self.next_id += 1;
         let not_first = std::mem::replace(&mut self.created_any, true);
-        let head = self.heads.push(record_head);
-        entry.records.push(KeptRecord { head, id: self.next_id, not_first });
+        entry.records.push(KeptRecord { head: record_head, id: self.next_id, not_first });
         Admission::Create { id: self.next_id, not_first }
     }
 
@@ -85,10 +72,7 @@ impl Store {
                 records: entry
                     .records
                     .iter()
-                    .filter_map(|record| {
-                        let head = self.heads.get(&record.head);
-                        serde_json::from_slice(&record_json(head, record.id, record.not_first)).ok()
-                    })
+                    .filter_map(|record| serde_json::from_slice(&record.json()).ok())
                     .collect(),
             })
             .collect()
@@ -104,12 +88,12 @@ mod tests {
     use super::*;
 
     /// A record head as the service writes it: a record up to its `id`.
-    fn head(name: &str) -> Vec<u8> {
-        format!("{{\"name\":\"{name}\",").into_bytes()
+    fn head(name: &str) -> Box<[u8]> {
+        format!("{{\"name\":\"{name}\",").into_bytes().into()
     }
 
     fn create(store: &mut Store, number: &str) -> Admission {
-        store.admit(number, true, &head("x"))
+        store.admit(number, true, head("x"))
     }
 
     #[test]
@@ -123,7 +107,7 @@ mod tests {
         );
         assert_eq!(create(&mut store, "+13236550017"), Admission::Duplicate);
         assert_eq!(
-            store.admit("+13236550017", false, &head("again")),
+            store.admit("+13236550017", false, head("again")),
             Admission::Create { id: 3, not_first: true }
         );
         let entries = store.entries();
