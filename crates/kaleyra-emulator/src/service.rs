@@ -42,7 +42,15 @@ pub(crate) async fn handle(
         return Ok(Box::pin(admin(&shared, route, &parts.method, body)).await);
     }
     match create_route_sid(path) {
-        Some(sid) if parts.method == Method::POST => create(&shared, sid, &parts, body).await,
+        Some(sid) if parts.method == Method::POST => {
+            let plan = match plan_create(&shared, sid, &parts.headers, &body) {
+                Ok(plan) => plan,
+                Err(failure) => return Ok(failure_response(failure)),
+            };
+            // The head is let go before the body is read: nothing after needs it.
+            drop(parts);
+            create(&shared, plan, body).await
+        }
         Some(_) => Ok(failure_response(envelopes::method_not_allowed())),
         None => Ok(failure_response(envelopes::not_found())),
     }
@@ -60,30 +68,49 @@ fn create_route_sid(path: &str) -> Option<&str> {
     (!sid.is_empty() && route).then_some(sid)
 }
 
-async fn create(
-    shared: &Arc<Shared>,
+/// What the head of a create request decides: whether it is refused (authentication, content
+/// type, declared length), and the fault and latency that apply.
+struct Plan {
+    head: Result<(), Failure>,
+    fault: Option<Fault>,
+    latency: Duration,
+}
+
+/// Reads the head of a create request; `Err` is the answer to a fault header that cannot be
+/// read.
+fn plan_create(
+    shared: &Shared,
     sid: &str,
-    parts: &http::request::Parts,
-    body: Incoming,
-) -> Result<Response<ResponseBody>, Abort> {
+    headers: &http::HeaderMap,
+    body: &Incoming,
+) -> Result<Plan, Failure> {
     shared.count_received();
-    let heads = Heads::of(&parts.headers);
+    let heads = Heads::of(headers);
     let (header_fault, header_latency) = match heads.fault {
         None => (None, Duration::ZERO),
         Some(value) => {
             match value.to_str().map_err(|e| e.to_string()).and_then(faults::parse_header) {
                 Ok(parsed) => parsed,
-                Err(detail) => return Ok(failure_response(envelopes::bad_fault_header(&detail))),
+                Err(detail) => return Err(envelopes::bad_fault_header(&detail)),
             }
         }
     };
     let (plan_fault, plan_latency) = shared.take_request_fault();
-    let fault = header_fault.or(plan_fault);
-    let latency = header_latency + plan_latency;
     // The declared length as hyper read it from the head (`content-length`).
-    let declared = hyper::body::Body::size_hint(&body).exact();
-    let head = check_headers(&shared.config, sid, &heads, declared);
+    let declared = hyper::body::Body::size_hint(body).exact();
+    Ok(Plan {
+        head: check_headers(&shared.config, sid, &heads, declared),
+        fault: header_fault.or(plan_fault),
+        latency: header_latency + plan_latency,
+    })
+}
 
+async fn create(
+    shared: &Arc<Shared>,
+    plan: Plan,
+    body: Incoming,
+) -> Result<Response<ResponseBody>, Abort> {
+    let Plan { head, fault, latency } = plan;
     // Like a real server, processing goes on when the client goes away (a timeout on its side
     // does not undo a creation on ours). Without latency nothing awaits between the end of the
     // body and the response, so a client going away cannot cut the work in two and it runs
