@@ -43,20 +43,26 @@ pub(super) struct Scan {
 impl Region {
     /// Runs the region's DFA over ASCII `digits`.
     pub(super) fn scan(&'static self, digits: &[u8]) -> Scan {
-        let base = self.states as usize;
-        let mut state = 1;
+        let rows = STATES.as_chunks::<STATE_BYTES>().0;
+        let states = rows.get(self.states as usize..).unwrap_or_default();
+        // The current state's row: its transitions and its pattern bits.
+        let mut row = states.get(1);
         let mut mask = 0;
         for &digit in digits {
             // Callers pass ASCII digits; anything else ends in the dead state, not in another
             // state's words.
             let column = usize::from(digit.wrapping_sub(b'0'));
-            state = if column < 10 { usize::from(word(base + state, column)) } else { 0 };
-            if state == 0 {
+            let next = match row {
+                Some(words) if column < 10 => usize::from(word(words, column)),
+                _ => 0,
+            };
+            if next == 0 {
                 return Scan { region: self, mask, len: digits.len() };
             }
-            mask |= word(base + state, 10);
+            row = states.get(next);
+            mask |= row.map_or(0, |words| word(words, 10));
         }
-        mask |= word(base + state, 11);
+        mask |= row.map_or(0, |words| word(words, 11));
         Scan { region: self, mask, len: digits.len() }
     }
 }
@@ -93,10 +99,10 @@ impl Scan {
     }
 }
 
-/// One little-endian word of a state; out of range reads as the dead state.
-fn word(state: usize, index: usize) -> u16 {
-    let at = state * STATE_BYTES + index * 2;
-    match STATES.get(at..at + 2) {
+/// One little-endian word of a state (its row of `tables.bin`); out of range reads as the dead
+/// state.
+fn word(state: &[u8; STATE_BYTES], index: usize) -> u16 {
+    match state.get(index * 2..index * 2 + 2) {
         Some(&[low, high]) => u16::from_le_bytes([low, high]),
         _ => 0,
     }
