@@ -2,32 +2,87 @@
 //! of `slow-body`.
 
 use std::future::Future;
+use std::io::Cursor;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use http_body_util::Full;
 use hyper::body::{Body, Frame, SizeHint};
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What polling a body for its next frame gives.
-type Polled = Poll<Option<Result<Frame<Bytes>, BoxError>>>;
+type Polled = Poll<Option<Result<Frame<Chunk>, BoxError>>>;
+
+/// A response's bytes: shared, or owned as they were written. A written `Vec` goes out as it
+/// is: made `Bytes`, it would cost an allocation of its own (it has room to spare), per response.
+pub(crate) enum Chunk {
+    Shared(Bytes),
+    Owned(Cursor<Vec<u8>>),
+}
+
+impl Buf for Chunk {
+    fn remaining(&self) -> usize {
+        match self {
+            Chunk::Shared(bytes) => bytes.remaining(),
+            Chunk::Owned(owned) => owned.remaining(),
+        }
+    }
+
+    fn chunk(&self) -> &[u8] {
+        match self {
+            Chunk::Shared(bytes) => bytes.chunk(),
+            Chunk::Owned(owned) => owned.chunk(),
+        }
+    }
+
+    fn advance(&mut self, count: usize) {
+        match self {
+            Chunk::Shared(bytes) => bytes.advance(count),
+            Chunk::Owned(owned) => owned.advance(count),
+        }
+    }
+}
+
+impl From<Bytes> for Chunk {
+    fn from(bytes: Bytes) -> Self {
+        Chunk::Shared(bytes)
+    }
+}
+
+impl From<Vec<u8>> for Chunk {
+    fn from(bytes: Vec<u8>) -> Self {
+        Chunk::Owned(Cursor::new(bytes))
+    }
+}
+
+impl From<String> for Chunk {
+    fn from(text: String) -> Self {
+        Chunk::from(text.into_bytes())
+    }
+}
+
+impl From<&'static str> for Chunk {
+    fn from(text: &'static str) -> Self {
+        Chunk::Shared(Bytes::from_static(text.as_bytes()))
+    }
+}
 
 /// Every body the emulator answers with. An enum, not a boxed body: boxing cost an allocation
 /// and dynamic calls on every response, for the two faults that need another kind.
 pub(crate) enum ResponseBody {
-    Whole(Full<Bytes>),
+    Whole(Full<Chunk>),
     Truncated(Truncated),
     Slow(Slow),
 }
 
-pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
+pub(crate) fn full(bytes: impl Into<Chunk>) -> ResponseBody {
     ResponseBody::Whole(Full::new(bytes.into()))
 }
 
 impl Body for ResponseBody {
-    type Data = Bytes;
+    type Data = Chunk;
     type Error = BoxError;
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Polled {
@@ -78,7 +133,7 @@ pub(crate) fn truncated(whole: Bytes) -> ResponseBody {
 impl Truncated {
     fn poll_frame(&mut self, cx: &mut Context<'_>) -> Polled {
         if let Some(part) = self.part.take() {
-            return Poll::Ready(Some(Ok(Frame::data(part))));
+            return Poll::Ready(Some(Ok(Frame::data(Chunk::Shared(part)))));
         }
         match self.pause.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,
@@ -116,6 +171,6 @@ impl Slow {
         self.pause = Some(Box::pin(tokio::time::sleep(every)));
         let take = self.rest.len().min(SLOW_CHUNK);
         let chunk = self.rest.split_to(take);
-        Poll::Ready(Some(Ok(Frame::data(chunk))))
+        Poll::Ready(Some(Ok(Frame::data(Chunk::Shared(chunk)))))
     }
 }

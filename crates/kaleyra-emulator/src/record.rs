@@ -6,7 +6,6 @@
 //! creation, the `id` and `notFirstRequest` it decides after, so that the store's lock is held
 //! for the admission and the keeping together, once, and never while JSON is written.
 
-use bytes::Bytes;
 use kaleyra_model::{CREATED_MESSAGE, Code, Field};
 use kaleyra_validate::ValidatedRef;
 
@@ -106,10 +105,10 @@ impl Created {
     }
 
     /// The whole envelope, once the store decided the `id` and `notFirstRequest`.
-    pub(crate) fn finish(mut self, id: u64, not_first: bool) -> Bytes {
+    pub(crate) fn finish(mut self, id: u64, not_first: bool) -> Vec<u8> {
         finish_record(&mut self.json, id, not_first);
         self.json.raw(CLOSE);
-        Bytes::from(self.json.0)
+        self.json.0
     }
 }
 
@@ -176,7 +175,7 @@ mod tests {
 
     /// The response and the record the store keeps, made as the service makes them: from the
     /// request's JSON body, read as the service reads it.
-    fn made(request: &AddNumberRequest, id: u64, not_first: bool) -> (Bytes, Vec<u8>) {
+    fn made(request: &AddNumberRequest, id: u64, not_first: bool) -> (Vec<u8>, Vec<u8>) {
         let body = serde_json::to_string(request).unwrap();
         let borrowed = BorrowedRequest::from_json(body.as_bytes()).unwrap();
         let valid = kaleyra_validate::validate_ref_with(&borrowed, &Default::default()).unwrap();

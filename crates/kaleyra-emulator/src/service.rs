@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use kaleyra_model::BorrowedRequest;
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::body::{ResponseBody, full, slow, truncated};
+use crate::body::{Chunk, ResponseBody, full, slow, truncated};
 use crate::envelopes::{self, Failure};
 use crate::faults::{self, Fault, FaultPlan};
 use crate::state::Shared;
@@ -396,7 +396,7 @@ fn failure_response(failure: Failure) -> Response<ResponseBody> {
 
 fn json_response(
     status: StatusCode,
-    body: impl Into<Bytes>,
+    body: impl Into<Chunk>,
     retry_after: Option<u64>,
 ) -> Response<ResponseBody> {
     let mut response = Response::new(full(body));
