@@ -61,9 +61,10 @@ impl Envelope {
         json.string(request.wa_number(), plain);
         // The vendor fills `country` from its own number database; the ISO code is what we know.
         json.raw(",\"country\":");
-        json.string(iso_code, false);
+        // Two capital letters, or empty (a test in kaleyra-validate holds every region's).
+        json.string(iso_code, true);
         json.raw(",\"iso_code\":");
-        json.string(iso_code, false);
+        json.string(iso_code, true);
         json.raw(",\"status\":");
         json.integer(CREATED_STATUS);
         json.raw(",\"description\":");

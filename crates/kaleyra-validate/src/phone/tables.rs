@@ -147,6 +147,17 @@ impl Code {
 mod tests {
     use super::*;
 
+    /// ISO 3166-1 alpha-2, as the API's `iso_code` is: the emulator writes them into JSON
+    /// without looking for characters to escape.
+    #[test]
+    fn every_region_is_two_capital_letters() {
+        let ids: Vec<_> = REGIONS.iter().filter_map(|r| r.id).collect();
+        assert!(ids.len() > 200, "{} regions", ids.len());
+        for id in ids {
+            assert!(id.len() == 2 && id.bytes().all(|b| b.is_ascii_uppercase()), "{id:?}");
+        }
+    }
+
     #[test]
     fn a_non_digit_is_a_dead_end_not_a_jump_into_other_words() {
         let (code, national) = Code::split(b"13236550017").unwrap();
