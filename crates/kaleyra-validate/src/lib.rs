@@ -120,6 +120,7 @@ pub(crate) enum Accepted<'a> {
 }
 
 /// Checks one trimmed value: `None` when it is absent (and may be).
+#[inline]
 fn check_field<'a>(
     field: Field,
     value: Option<&'a str>,
