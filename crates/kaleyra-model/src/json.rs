@@ -27,6 +27,7 @@ pub fn push_string(json: &mut Vec<u8>, value: &str) {
 
 /// Appends `value` between quotes as it is: [`push_string`] for a value already known to need
 /// no escaping (`plain_len(value) == value.len()`, checked in debug builds), without looking.
+#[inline]
 pub fn push_plain(json: &mut Vec<u8>, value: &str) {
     debug_assert_eq!(plain_len(value.as_bytes()), value.len(), "{value:?} needs escaping");
     json.reserve(value.len() + 2);

@@ -49,16 +49,19 @@ impl<'a> ValidatedRef<'a> {
         }
     }
 
+    #[inline]
     pub fn display_name(&self) -> &'a str {
         self.display_name
     }
 
     /// The number in E.164, exactly as it will be sent.
+    #[inline]
     pub fn wa_number(&self) -> &'a str {
         self.wa_number
     }
 
     /// The value of any field as it will be sent (the category in its canonical spelling).
+    #[inline]
     pub fn get(&self, field: Field) -> Option<&'a str> {
         match field {
             Field::DisplayName => Some(self.display_name),
@@ -75,6 +78,7 @@ impl<'a> ValidatedRef<'a> {
 
     /// ISO 3166-1 alpha-2 region of the number, as [`ValidatedRequest::iso_code`] (found by the
     /// validation, so at no cost here).
+    #[inline]
     pub fn iso_code(&self) -> Option<&'static str> {
         self.iso_code
     }

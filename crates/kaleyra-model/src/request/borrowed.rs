@@ -74,6 +74,7 @@ impl<'a> BorrowedRequest<'a> {
     /// JSON string (no quote, backslash or control character: see [`crate::json::plain_len`]),
     /// so a writer may copy it between quotes without looking. Known for the common body, read
     /// in one pass; `false` means not known, not that a value needs escaping.
+    #[inline]
     pub fn values_are_plain(&self) -> bool {
         self.plain
     }
