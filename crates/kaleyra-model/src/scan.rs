@@ -20,7 +20,11 @@ impl<'a> Reader<'a> {
     #[inline]
     pub(crate) fn skip_whitespace(&mut self) {
         let bytes = self.body.as_bytes();
-        while bytes.get(self.at).is_some_and(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r')) {
+        while let Some(&byte) = bytes.get(self.at) {
+            // Most tokens follow no whitespace at all: one comparison says so.
+            if byte > b' ' || !matches!(byte, b' ' | b'\n' | b'\t' | b'\r') {
+                break;
+            }
             self.at += 1;
         }
     }
