@@ -71,11 +71,8 @@ impl<'a> Reader<'a> {
     ) -> Option<usize> {
         self.expect(b'"')?;
         let rest = self.body.as_bytes().get(self.at..)?;
-        let found = keys.iter().position(|&key| {
-            let key = name(key).as_bytes();
-            rest.get(key.len()) == Some(&b'"') && rest.starts_with(key)
-        })?;
-        self.at += name(keys[found]).len() + 1;
+        let found = keys.iter().position(|&key| comes_first(rest, name(key)))?;
+        self.at += name(*keys.get(found)?).len() + 1;
         Some(found)
     }
 
@@ -91,11 +88,10 @@ impl<'a> Reader<'a> {
         self.expect(b'"')?;
         let rest = self.body.as_bytes().get(self.at..)?;
         let from = if last + 1 < keys.len() { last + 1 } else { 0 };
-        let found = (from..keys.len()).chain(0..from).find(|&index| {
-            let key = name(keys[index]).as_bytes();
-            rest.get(key.len()) == Some(&b'"') && rest.starts_with(key)
-        })?;
-        self.at += name(keys[found]).len() + 1;
+        let found = (from..keys.len())
+            .chain(0..from)
+            .find(|&index| keys.get(index).is_some_and(|&key| comes_first(rest, name(key))))?;
+        self.at += name(*keys.get(found)?).len() + 1;
         Some(found)
     }
 
@@ -169,6 +165,12 @@ impl<'a> Reader<'a> {
     fn expect_here(&mut self, byte: u8) -> Option<()> {
         (self.body.as_bytes().get(self.at) == Some(&byte)).then(|| self.at += 1)
     }
+}
+
+/// Whether `rest`, the bytes after a key's opening quote, is `key` and its closing quote.
+#[inline]
+fn comes_first(rest: &[u8], key: &str) -> bool {
+    rest.get(key.len()) == Some(&b'"') && rest.starts_with(key.as_bytes())
 }
 
 /// Marks the known key at `index` as read: `None` the second time (a repeated key is serde's to
