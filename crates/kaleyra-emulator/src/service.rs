@@ -49,16 +49,15 @@ pub(crate) async fn handle(
             };
             // The head is let go before the body is read: nothing after needs it.
             drop(parts);
-            let Plan { head, fault, latency } = plan;
             // Like a real server, processing goes on when the client goes away (a timeout on
             // its side does not undo a creation on ours). Without latency nothing awaits between
             // the end of the body and the response, so a client going away cannot cut the work
             // in two and it runs right here; with latency it runs in its own task (a spawn is
             // 4 % of a request).
-            if latency.is_zero() {
-                return respond(&shared, head, body, fault, latency).await;
+            if plan.latency.is_zero() {
+                return respond(&shared, plan, body).await;
             }
-            tokio::spawn(async move { respond(&shared, head, body, fault, latency).await })
+            tokio::spawn(async move { respond(&shared, plan, body).await })
                 .await
                 .unwrap_or(Err(Abort))
         }
@@ -120,11 +119,10 @@ fn plan_create(
 /// processes the request.
 async fn respond(
     shared: &Shared,
-    head: Result<(), Failure>,
+    plan: Plan,
     body: Incoming,
-    fault: Option<Fault>,
-    latency: Duration,
 ) -> Result<Response<ResponseBody>, Abort> {
+    let Plan { head, fault, latency } = plan;
     let config = &shared.config;
     // The request is read whole before anything slow happens: latency is the server's.
     let body = match head {
