@@ -9,7 +9,7 @@ use std::thread::Scope;
 use kaleyra_model::Field;
 use kaleyra_validate::Rejection;
 
-use crate::rows::{InputError, RawRow, Row, RowBuilder, RowReader};
+use crate::rows::{InputError, RawRow, Row, RowBuilder, RowError, RowReader};
 
 /// A row that would not be created.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,8 +23,9 @@ pub struct RowProblem {
 pub enum ProblemKind {
     /// The API would reject it with this envelope.
     Invalid(Rejection),
-    /// Not a request at all (a JSONL line that is not an object of strings).
-    Unreadable(String),
+    /// Not a request at all: a JSONL line that is not an object of strings, or a CSV row whose
+    /// cells do not match the header.
+    Unreadable(RowError),
     /// A valid row whose number an earlier row already has.
     Duplicate { wa_number: String, first_line: u64 },
 }
@@ -317,6 +318,21 @@ mod tests {
     }
 
     #[test]
+    fn ragged_rows_are_problems_with_their_lines() {
+        let text = b"display_name,wa_number\na,+13236550017\nb\nc,+13236550018,x\n".to_vec();
+        let (problems, summary) = problems_of(rows_of(text));
+        assert_eq!(summary.unwrap(), CheckSummary { rows: 3, valid: 1, invalid: 2, duplicates: 0 });
+        let found: Vec<_> = problems.iter().map(|p| (p.line, p.kind.clone())).collect();
+        assert_eq!(
+            found,
+            [
+                (3, ProblemKind::Unreadable(RowError::Ragged { cells: 1, columns: 2 })),
+                (4, ProblemKind::Unreadable(RowError::Ragged { cells: 3, columns: 2 })),
+            ]
+        );
+    }
+
+    #[test]
     fn a_failing_consumer_stops_the_check_with_its_error() {
         let mut seen = 0;
         let error = check::<InputError>(rows_of(many_rows(20 * CHUNK as u64)), |_| {
@@ -349,7 +365,7 @@ mod tests {
         assert_eq!(summary.rows, 3 * CHUNK as u64 - 7);
         assert_eq!(problems[1].line, 508);
         assert!(
-            matches!(&problems[1].kind, ProblemKind::Unreadable(m) if m.starts_with("not a request object")),
+            matches!(&problems[1].kind, ProblemKind::Unreadable(RowError::NotAnObject { .. })),
             "{:?}",
             problems[1]
         );

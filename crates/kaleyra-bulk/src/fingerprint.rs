@@ -21,27 +21,66 @@ pub struct Scanned {
 
 /// The fingerprint and the line count, in one read of the file.
 pub fn scan(path: &Path) -> std::io::Result<Scanned> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let (mut length, mut lines, mut last) = (0u64, 0u64, b'\n');
+    scan_reader(std::fs::File::open(path)?)
+}
+
+/// The fingerprint and the line count of everything `reader` gives.
+pub fn scan_reader(mut reader: impl Read) -> std::io::Result<Scanned> {
+    let mut hash = Fnv::default();
+    let (mut lines, mut last) = (0u64, b'\n');
     let mut buffer = vec![0u8; 256 * 1024];
     loop {
-        let read = file.read(&mut buffer)?;
+        let read = reader.read(&mut buffer)?;
         let Some(chunk) = buffer.get(..read).filter(|chunk| !chunk.is_empty()) else {
             break;
         };
-        length += read as u64;
-        for byte in chunk {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        hash.write(chunk);
         lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
         last = chunk.last().copied().unwrap_or(last);
     }
     Ok(Scanned {
-        fingerprint: format!("fnv1a64:{hash:016x}:{length}"),
+        fingerprint: format!("fnv1a64:{:016x}:{}", hash.hash, hash.length),
         lines: lines + u64::from(last != b'\n'),
     })
+}
+
+/// `fnv1a64:<hash>` of the first `length` bytes of the file at `path`; `None` when the file
+/// is shorter than that. It tells whether a file that only grows (a journal) still begins with
+/// what it held before.
+pub fn of_prefix(path: &Path, length: u64) -> std::io::Result<Option<String>> {
+    let mut reader = std::fs::File::open(path)?.take(length);
+    let mut hash = Fnv::default();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let read = reader.read(&mut buffer)?;
+        match buffer.get(..read).filter(|chunk| !chunk.is_empty()) {
+            Some(chunk) => hash.write(chunk),
+            None => break,
+        }
+    }
+    Ok((hash.length == length).then(|| format!("fnv1a64:{:016x}", hash.hash)))
+}
+
+/// FNV-1a, 64 bits, and the bytes it has seen.
+struct Fnv {
+    hash: u64,
+    length: u64,
+}
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv { hash: 0xcbf2_9ce4_8422_2325, length: 0 }
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, chunk: &[u8]) {
+        for byte in chunk {
+            self.hash ^= u64::from(*byte);
+            self.hash = self.hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.length += chunk.len() as u64;
+    }
 }
 
 #[cfg(test)]
@@ -56,6 +95,24 @@ mod tests {
         assert_ne!(super::of_file(&a).unwrap(), super::of_file(&b).unwrap());
         std::fs::write(&b, "").unwrap();
         assert_eq!(super::of_file(&b).unwrap(), "fnv1a64:cbf29ce484222325:0");
+    }
+
+    #[test]
+    fn a_prefix_hash_tells_a_grown_file_from_a_cut_or_changed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal");
+        std::fs::write(&path, "abcdef").unwrap();
+        let before = super::of_prefix(&path, 6).unwrap().unwrap();
+        std::fs::write(&path, "abcdefgh").unwrap();
+        assert_eq!(super::of_prefix(&path, 6).unwrap().as_ref(), Some(&before));
+        std::fs::write(&path, "abc").unwrap();
+        assert_eq!(super::of_prefix(&path, 6).unwrap(), None);
+        std::fs::write(&path, "abcdeX").unwrap();
+        assert_ne!(super::of_prefix(&path, 6).unwrap().as_ref(), Some(&before));
+        assert_eq!(
+            super::of_prefix(&path, 0).unwrap().as_deref(),
+            Some("fnv1a64:cbf29ce484222325")
+        );
     }
 
     #[test]

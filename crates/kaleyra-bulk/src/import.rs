@@ -2,7 +2,7 @@
 //! journaled, a shared pause when the API says 429, and the reports at the end.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -11,20 +11,28 @@ use kaleyra_validate::{ValidatedRequest, validate};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use crate::claim::Claim;
 use crate::fingerprint;
+use crate::input::{Change, Input};
 use crate::journal::{self, Entry, JournalError, JournalState, JournalWriter, RowState};
-use crate::report::{self, ReportCounts, ReportError};
-use crate::rows::{Format, InputError, RowReader};
+use crate::lock::LockError;
+use crate::report::{self, Manifest, ReportCounts, ReportError};
+use crate::rows::{Format, InputError};
 
 /// How many times one row is put back after a 429 / 503 before it is given up as failed.
 const MAX_RATE_LIMITED: u32 = 20;
 
-/// What to import and how.
+/// What to import and how. [`ImportOptions::new`] gives the defaults.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
+    /// The CSV or JSONL file.
     pub input: PathBuf,
+    /// What the input holds.
     pub format: Format,
+    /// The journal (see [`ImportOptions::default_journal`]).
     pub journal: PathBuf,
+    /// Where the reports go (see [`ImportOptions::default_report_dir`]). It is replaced as a
+    /// whole at the end of every run, so it holds nothing but reports.
     pub report_dir: PathBuf,
     /// Requests in flight at once.
     pub concurrency: usize,
@@ -35,6 +43,9 @@ pub struct ImportOptions {
     pub intents_ahead: usize,
     /// Requests started per second at most.
     pub rate_per_second: Option<f64>,
+    /// The longest pause a `Retry-After` (or the backoff after a 429) may impose; a server
+    /// asking for more waits this long and is asked again.
+    pub max_retry_wait: Duration,
     /// Continue the import the journal records.
     pub resume: bool,
     /// On resume, send again the rows whose outcome is unknown. They may exist already: a
@@ -47,6 +58,27 @@ impl ImportOptions {
     /// an import against a fast server then runs at more than half the rate of a load generator
     /// posting without a journal (`docs/benchmarks.md`); 64 ran at about half.
     pub const DEFAULT_INTENTS_AHEAD: usize = 128;
+
+    /// The default [`ImportOptions::max_retry_wait`], the transport's own cap.
+    pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+    /// A fresh import of `input` with the default journal and report directory beside it, 8
+    /// requests in flight and no rate limit.
+    pub fn new(input: impl Into<PathBuf>, format: Format) -> ImportOptions {
+        let input = input.into();
+        ImportOptions {
+            journal: ImportOptions::default_journal(&input),
+            report_dir: ImportOptions::default_report_dir(&input),
+            input,
+            format,
+            concurrency: 8,
+            intents_ahead: ImportOptions::DEFAULT_INTENTS_AHEAD,
+            rate_per_second: None,
+            max_retry_wait: ImportOptions::DEFAULT_MAX_RETRY_WAIT,
+            resume: false,
+            retry_unknown: false,
+        }
+    }
 
     /// How many rows may wait with a durable intent: `intents_ahead`, but under a rate no more
     /// than 10 ms of rows (at least one), so that a crash during a slow import does not leave
@@ -76,15 +108,19 @@ impl ImportOptions {
 
 /// What this run did, row by row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Counts {
     /// Rows read so far.
     pub rows: u64,
+    /// Rows the API created.
     pub created: u64,
     /// Resent rows that turned out to exist already.
     pub exists: u64,
     /// Rejected locally (never sent) or by the API.
     pub rejected: u64,
+    /// Rows that may or may not have been created.
     pub unknown: u64,
+    /// Rows certainly not created.
     pub failed: u64,
     /// Rows an earlier run settled (or left unknown, without `retry_unknown`).
     pub skipped: u64,
@@ -92,35 +128,108 @@ pub struct Counts {
 
 /// How the import ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Summary {
+    /// This run's rows.
     pub counts: Counts,
     /// The reports, over the whole file and every run so far.
     pub reports: ReportCounts,
-    /// Stopped early by the caller (Ctrl-C).
+    /// Stopped early by the caller (Ctrl-C, a signal).
     pub interrupted: bool,
     /// Stopped early because the API refused the credentials.
     pub authentication_failed: bool,
+    /// Another file was moved to the input's path during the run. The run read, and reports,
+    /// the file it started with; a `--resume` needs that file back.
+    pub input_replaced: bool,
 }
 
+/// Why an import did not run to its end.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ImportError {
+    /// The input cannot be read.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The journal cannot be read or written.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The reports cannot be written.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// Another import holds the journal or the report directory.
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    /// A file cannot be read.
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The report directory cannot be made or written.
+    #[error("the report directory {path} cannot be used: {source}")]
+    ReportDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The input, journal and report directory do not go together.
+    #[error("{0}")]
+    Paths(String),
+    /// The journal is missing, cut short or replaced while reports of it say rows were sent.
+    #[error("{0}")]
+    JournalLost(String),
+    /// The journal belongs to another input.
     #[error(
         "the journal {journal} belongs to another input (fingerprint {recorded}, this file is {actual}): \
          resume with the file it was started with, or start a new journal"
     )]
-    OtherInput { journal: PathBuf, recorded: String, actual: String },
+    OtherInput {
+        /// The journal.
+        journal: PathBuf,
+        /// The fingerprint it records.
+        recorded: String,
+        /// The input's.
+        actual: String,
+    },
+    /// The input was edited while the import read it.
+    #[error(
+        "{input} changed during the import (now {now}): rows read after the change may not be \
+         the rows the journal names, so no reports were written. The journal is kept: put the \
+         original file back and run again with --resume"
+    )]
+    InputChanged {
+        /// The input.
+        input: PathBuf,
+        /// Its fingerprint now.
+        now: String,
+    },
+    /// The input is stdin, which cannot be read a second time.
     #[error("an import needs a file, not stdin: a resume must be able to read it again")]
     Stdin,
+    /// An internal task failed.
     #[error("the import task failed: {0}")]
     Task(String),
+    /// Something failed after rows had been sent: they are in the journal.
+    #[error(
+        "{source}\n{sent} row(s) were sent before this (the journal records each, so none is \
+         sent twice): fix the cause and run again with --resume, which also writes the reports"
+    )]
+    AfterSending {
+        /// Rows sent in this run.
+        sent: u64,
+        /// What failed.
+        source: Box<ImportError>,
+    },
+}
+
+impl ImportError {
+    /// Whether rows may have been sent (and so created) before the error.
+    pub fn after_sending(&self) -> bool {
+        matches!(self, ImportError::AfterSending { .. })
+    }
 }
 
 /// Told about the input once, then about progress after every row.
@@ -129,6 +238,7 @@ pub trait Observer: Send + Sync {
     /// sent: an upper bound of its rows (a CSV's header line counts too), for a progress bar.
     fn input_lines(&self, _lines: u64) {}
 
+    /// The run's counts after a row.
     fn progress(&self, _counts: &Counts) {}
 }
 
@@ -139,6 +249,12 @@ pub struct Silent;
 impl Observer for Silent {}
 
 /// Runs the import until the input is done, `stop` turns true, or the credentials are refused.
+/// A `stop` whose sender is dropped never stops the import.
+///
+/// Before any row is sent the input, the journal and the report directory are checked and the
+/// journal and the report directory locked: a second import on either is refused at once.
+/// An error before sending leaves nothing behind (a journal this run created is removed); an
+/// error after is [`ImportError::AfterSending`].
 pub async fn run(
     client: Client,
     options: ImportOptions,
@@ -148,30 +264,95 @@ pub async fn run(
     if options.input == Path::new("-") {
         return Err(ImportError::Stdin);
     }
-    let setup = {
+    let prepared = {
         let options = options.clone();
-        blocking(move || open_journal(&options)).await??
+        blocking(move || prepare(&options)).await??
     };
-    let (state, writer, lines) = setup;
-    observer.input_lines(lines);
+    let Prepared { input, claim, state, writer } = prepared;
+    observer.input_lines(input.lines());
+    let input = Arc::new(input);
+    let shared = Arc::new(Shared {
+        counts: Mutex::new(Counts::default()),
+        gate: Gate::new(options.rate_per_second),
+        max_wait: options.max_retry_wait,
+        observer,
+        authentication_failed: AtomicBool::new(false),
+        halted: AtomicBool::new(false),
+        journal_error: Mutex::new(None),
+        sent: AtomicU64::new(0),
+    });
+    let result = import(client, &options, &input, &claim, state, writer, &shared, stop).await;
+    let sent = shared.sent.load(Ordering::Relaxed);
+    match result {
+        Err(error) if sent > 0 => Err(ImportError::AfterSending { sent, source: Box::new(error) }),
+        Err(error) => {
+            if !options.resume {
+                // Nothing was sent: the journal this run began would only block the next one.
+                let _ = std::fs::remove_file(&options.journal);
+            }
+            Err(error)
+        }
+        Ok(summary) => Ok(summary),
+    }
+}
+
+/// What is ready before the first row: the input open, the claim made, the journal open.
+struct Prepared {
+    input: Input,
+    claim: Claim,
+    state: JournalState,
+    writer: JournalWriter,
+}
+
+/// Opens and checks everything, in an order that leaves nothing behind when it fails: the
+/// input and its header, then the claim on the files, then the journal.
+fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
+    let input = Input::open(&options.input).map_err(|error| match error {
+        InputError::Io(source) => ImportError::Read { path: options.input.clone(), source },
+        other => other.into(),
+    })?;
+    input.rows(options.format)?;
+    let claim = Claim::make(options, &input)?;
+    let actual = input.fingerprint().to_owned();
+    let (state, writer) = if options.resume {
+        let state = journal::replay(&options.journal)?;
+        if state.fingerprint != actual {
+            return Err(ImportError::OtherInput {
+                journal: options.journal.clone(),
+                recorded: state.fingerprint.clone(),
+                actual,
+            });
+        }
+        (state, JournalWriter::append(&options.journal, &actual)?)
+    } else {
+        let writer = JournalWriter::create(&options.journal, &actual, options.format.as_str())?;
+        (JournalState::default(), writer)
+    };
+    Ok(Prepared { input, claim, state, writer })
+}
+
+/// Sends every row, then writes the reports.
+#[allow(clippy::too_many_arguments)]
+async fn import(
+    client: Client,
+    options: &ImportOptions,
+    input: &Arc<Input>,
+    claim: &Claim,
+    state: JournalState,
+    writer: JournalWriter,
+    shared: &Arc<Shared>,
+    stop: watch::Receiver<bool>,
+) -> Result<Summary, ImportError> {
     let state = Arc::new(state);
     let journal = Arc::new(writer);
 
     // Rows are read and validated on a thread of their own; the channel's bound keeps memory flat.
     let (sender, receiver) = mpsc::channel::<Vec<Work>>(2);
     let reader = {
-        let (options, state) = (options.clone(), state.clone());
-        tokio::task::spawn_blocking(move || read_rows(&options, &state, &sender))
+        let (options, state, input) = (options.clone(), state.clone(), input.clone());
+        tokio::task::spawn_blocking(move || read_rows(&options, &input, &state, &sender))
     };
 
-    let shared = Arc::new(Shared {
-        counts: Mutex::new(Counts::default()),
-        gate: Gate::new(options.rate_per_second),
-        observer,
-        authentication_failed: AtomicBool::new(false),
-        halted: AtomicBool::new(false),
-        journal_error: Mutex::new(None),
-    });
     // Intents are made durable ahead of the rows in flight, so that no row waits for an fsync:
     // at most `intents_ahead` rows wait to be sent with a durable intent.
     let concurrency = options.concurrency.max(1);
@@ -202,7 +383,7 @@ pub async fn run(
     let mut waiting = waiting.lock().await;
     waiting.close();
     while let Some(ready) = waiting.recv().await {
-        release(&journal, &shared, ready.row);
+        release(&journal, shared, ready.row);
     }
     drop(waiting);
     let interrupted = *stop.borrow();
@@ -225,22 +406,50 @@ pub async fn run(
     } else {
         "not sent"
     };
-    let reports = {
-        let options = options.clone();
+    let (reports, input_replaced) = {
+        let (options, input) = (options.clone(), input.clone());
+        let (journal_path, input_path) = (claim.journal.clone(), claim.input.clone());
         blocking(move || {
+            let input_replaced = match input.change() {
+                Ok(Change::None) => false,
+                Ok(Change::Replaced) => true,
+                Ok(Change::Edited(now)) => {
+                    return Err(ImportError::InputChanged { input: options.input.clone(), now });
+                }
+                Err(source) => {
+                    return Err(ImportError::Read { path: options.input.clone(), source });
+                }
+            };
             let state = journal::replay(&options.journal)?;
-            Ok::<_, ImportError>(report::write(
+            let journal_bytes = std::fs::metadata(&options.journal)
+                .map_err(|source| ImportError::Read { path: options.journal.clone(), source })?
+                .len();
+            let checksum = fingerprint::of_prefix(&options.journal, journal_bytes)
+                .map_err(|source| ImportError::Read { path: options.journal.clone(), source })?
+                .unwrap_or_default();
+            let fingerprint = input.fingerprint().to_owned();
+            let reports = report::write(
                 &options.report_dir,
-                &options.input,
-                options.format,
+                input.rows(options.format)?,
                 &state,
                 unsent,
-            )?)
+                |counts| {
+                    Manifest::new(
+                        journal_path,
+                        journal_bytes,
+                        checksum,
+                        input_path,
+                        fingerprint,
+                        counts,
+                    )
+                },
+            )?;
+            Ok::<_, ImportError>((reports, input_replaced))
         })
         .await??
     };
     let counts = *shared.counts.lock().unwrap_or_else(PoisonError::into_inner);
-    Ok(Summary { counts, reports, interrupted, authentication_failed })
+    Ok(Summary { counts, reports, interrupted, authentication_failed, input_replaced })
 }
 
 async fn blocking<T: Send + 'static>(
@@ -249,26 +458,10 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work).await.map_err(|e| ImportError::Task(e.to_string()))
 }
 
-/// The journal to write, what it holds already, and the input's line count.
-fn open_journal(
-    options: &ImportOptions,
-) -> Result<(JournalState, JournalWriter, u64), ImportError> {
-    let fingerprint::Scanned { fingerprint: actual, lines } = fingerprint::scan(&options.input)
-        .map_err(|source| ImportError::Read { path: options.input.clone(), source })?;
-    if options.resume {
-        let state = journal::replay(&options.journal)?;
-        if state.fingerprint != actual {
-            return Err(ImportError::OtherInput {
-                journal: options.journal.clone(),
-                recorded: state.fingerprint.clone(),
-                actual,
-            });
-        }
-        let writer = JournalWriter::append(&options.journal, &actual)?;
-        Ok((state, writer, lines))
-    } else {
-        let writer = JournalWriter::create(&options.journal, &actual, options.format.as_str())?;
-        Ok((JournalState::default(), writer, lines))
+/// Resolves once `stop` says stop; never when its sender is gone (nobody can ask any more).
+async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
@@ -318,10 +511,11 @@ impl Rows {
 /// Reads, validates and decides per row what to do; runs on a blocking thread.
 fn read_rows(
     options: &ImportOptions,
+    input: &Input,
     state: &JournalState,
     sender: &mpsc::Sender<Vec<Work>>,
 ) -> Result<(), ImportError> {
-    let rows = RowReader::open(&options.input, options.format)?;
+    let rows = input.rows(options.format)?;
     let mut chunk = Vec::with_capacity(CHUNK);
     // False when the importer stopped taking rows.
     let hand_over = |chunk: &mut Vec<Work>| {
@@ -363,6 +557,10 @@ fn read_rows(
 struct Shared {
     counts: Mutex<Counts>,
     gate: Gate,
+    /// The longest pause the server may impose.
+    max_wait: Duration,
+    /// Rows sent in this run (their first attempt started).
+    sent: AtomicU64,
     observer: Arc<dyn Observer>,
     authentication_failed: AtomicBool,
     /// The credentials were refused or the journal failed: nothing more is sent.
@@ -423,14 +621,14 @@ async fn write_intents(
         // while the other half keeps the senders busy.
         let room = tokio::select! {
             room = ready.reserve_many((ready.max_capacity() / 2).max(1)) => room,
-            _ = stop.changed() => return,
+            _ = stop_requested(&mut stop) => return,
         };
         // The queue is closed when the senders stop taking rows.
         let Ok(room) = room else { return };
         let first = loop {
             let work = tokio::select! {
                 work = rows.recv() => work,
-                _ = stop.changed() => return,
+                _ = stop_requested(&mut stop) => return,
                 _ = ready.closed() => return,
             };
             match work {
@@ -486,7 +684,7 @@ async fn send_rows(
             let mut waiting = waiting.lock().await;
             tokio::select! {
                 ready = waiting.recv() => ready,
-                _ = stop.changed() => None,
+                _ = stop_requested(&mut stop) => None,
             }
         };
         let Some(Ready { row, request, resent }) = ready else { return };
@@ -519,6 +717,7 @@ async fn send_row(
     resent: bool,
 ) -> Result<(), JournalError> {
     let mut rate_limited = 0;
+    shared.sent.fetch_add(1, Ordering::Relaxed);
     loop {
         let result = client.add_number(request).await;
         let entry = match result {
@@ -533,7 +732,7 @@ async fn send_row(
                 // Not processed, says the server: pause everyone, then send this row again.
                 rate_limited += 1;
                 let backoff = Duration::from_millis(250u64 << rate_limited.min(6));
-                shared.gate.pause(retry_after.unwrap_or(backoff));
+                shared.gate.pause(retry_after.unwrap_or(backoff).min(shared.max_wait));
                 shared.gate.wait().await;
                 continue;
             }
@@ -579,9 +778,10 @@ struct Gate {
 
 impl Gate {
     fn new(rate_per_second: Option<f64>) -> Self {
-        let interval = rate_per_second
-            .filter(|rate| rate.is_finite() && *rate > 0.0)
-            .map(|rate| Duration::from_secs_f64(1.0 / rate));
+        // A rate too small for a `Duration` (1e-20/s) is a day between requests.
+        let interval = rate_per_second.filter(|rate| rate.is_finite() && *rate > 0.0).map(|rate| {
+            Duration::try_from_secs_f64(1.0 / rate).unwrap_or(MAX_INTERVAL).min(MAX_INTERVAL)
+        });
         let now = Instant::now();
         Gate { interval, state: Mutex::new((now, now)) }
     }
@@ -594,7 +794,7 @@ impl Gate {
             let mut at = Instant::now().max(*paused_until);
             if let Some(interval) = self.interval {
                 at = at.max(*next_slot);
-                *next_slot = at + interval;
+                *next_slot = later(at, interval);
             }
             at
         };
@@ -606,8 +806,16 @@ impl Gate {
     /// Holds every worker back for `duration`.
     fn pause(&self, duration: Duration) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.1 = state.1.max(Instant::now() + duration);
+        state.1 = state.1.max(later(Instant::now(), duration));
     }
+}
+
+/// The longest gap the rate may put between two requests.
+const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
+/// `at + duration`, saturating a day ahead rather than overflowing.
+fn later(at: Instant, duration: Duration) -> Instant {
+    at.checked_add(duration.min(MAX_INTERVAL)).unwrap_or(at)
 }
 
 #[cfg(test)]
@@ -616,15 +824,9 @@ mod tests {
 
     fn options(intents_ahead: usize, rate_per_second: Option<f64>) -> ImportOptions {
         ImportOptions {
-            input: PathBuf::from("numbers.csv"),
-            format: Format::Csv,
-            journal: PathBuf::from("numbers.csv.journal"),
-            report_dir: PathBuf::from("numbers.csv-reports"),
-            concurrency: 8,
             intents_ahead,
             rate_per_second,
-            resume: false,
-            retry_unknown: false,
+            ..ImportOptions::new("numbers.csv", Format::Csv)
         }
     }
 

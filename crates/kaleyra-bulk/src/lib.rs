@@ -8,13 +8,19 @@
 //!   fsync'd, in groups) before each row is sent and an *outcome* after, so that after a crash a
 //!   resume knows which rows were created, rejected, or may have been created.
 //! - [`import`] runs an import (bounded concurrency, optional rate limit, shared 429 pauses) and
-//!   [`report`] writes the reports from the journal: every row in exactly one of them.
+//!   [`report`] writes the reports from the journal: every row in exactly one of them, the four
+//!   files swapped in as one set.
+//! - [`input`] holds the input open for every pass, and [`lock`] keeps a second import off the
+//!   journal and the report directory.
 
 pub mod check;
+mod claim;
 pub mod fingerprint;
 pub mod import;
+pub mod input;
 pub mod journal;
+pub mod lock;
 pub mod report;
 pub mod rows;
 
-pub use rows::{Format, InputError, RawRow, Row, RowBuilder, RowReader};
+pub use rows::{Format, InputError, RawRow, Row, RowBuilder, RowError, RowReader};

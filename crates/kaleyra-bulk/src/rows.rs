@@ -59,10 +59,45 @@ pub struct Row {
     pub index: u64,
     /// Line of the file where the row starts, from 1.
     pub line: u64,
-    /// The request, or why the row cannot be one (a JSONL line that is not a request object).
-    pub request: Result<AddNumberRequest, String>,
+    /// The request, or why the row cannot be one.
+    pub request: Result<AddNumberRequest, RowError>,
     /// The row as it was: CSV values in header order, or the JSONL line.
     pub original: Original,
+}
+
+/// Why a row cannot be a request. It is a problem of that row alone: reported with its line,
+/// never sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RowError {
+    /// A JSONL line that is not a JSON object of strings.
+    #[error("not a request object: {message} (column {column})")]
+    NotAnObject {
+        /// What is wrong.
+        message: String,
+        /// Where in the line, from 1.
+        column: usize,
+    },
+    /// A CSV row with fewer or more cells than the header has columns: which value belongs to
+    /// which field cannot be told.
+    #[error("has {cells} cells, the header has {columns}")]
+    Ragged {
+        /// Cells in the row.
+        cells: usize,
+        /// Columns in the header.
+        columns: usize,
+    },
+}
+
+impl RowError {
+    /// The code the reports give it (`rejected.csv`), recorded in `spec/kaleyra.toml`: `E900`
+    /// for a line that is not a request object, `E920` for a ragged CSV row.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RowError::NotAnObject { .. } => "E900",
+            RowError::Ragged { .. } => "E920",
+        }
+    }
 }
 
 /// The values of a row as they were read, for the reports. One buffer, not a string per value:
@@ -73,6 +108,16 @@ pub struct Original(csv::StringRecord);
 impl Original {
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.iter()
+    }
+
+    /// How many values (cells) the row has.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the row has no values at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -243,6 +288,9 @@ impl RowBuilder {
 
 fn build(fields: Option<&[Option<Field>]>, raw: RawRow) -> Row {
     let request = match fields {
+        Some(fields) if raw.original.len() != fields.len() => {
+            Err(RowError::Ragged { cells: raw.original.len(), columns: fields.len() })
+        }
         Some(fields) => {
             let mut request = AddNumberRequest::default();
             for (value, field) in raw.original.iter().zip(fields.iter()) {
@@ -256,7 +304,7 @@ fn build(fields: Option<&[Option<Field>]>, raw: RawRow) -> Row {
         // The error's column is within the line; the line is the row's.
         None => {
             AddNumberRequest::from_json(raw.original.iter().next().unwrap_or_default().as_bytes())
-                .map_err(|e| format!("not a request object: {} (column {})", e.message, e.column))
+                .map_err(|e| RowError::NotAnObject { message: e.message, column: e.column })
         }
     };
     Row { index: raw.index, line: raw.line, request, original: raw.original }
@@ -362,6 +410,26 @@ mod tests {
     }
 
     #[test]
+    fn a_ragged_row_is_a_problem_of_that_row() {
+        let text = "display_name,wa_number,crm_id\n\
+                    a,+13236550017,1\n\
+                    b,+13236550018\n\
+                    c,+13236550019,3,extra\n\
+                    d,+13236550020,4\n";
+        let rows = rows(text, Format::Csv).unwrap();
+        assert_eq!(rows.len(), 4);
+        assert!(rows[0].request.is_ok() && rows[3].request.is_ok());
+        assert_eq!(rows[1].request, Err(RowError::Ragged { cells: 2, columns: 3 }));
+        assert_eq!(rows[2].request, Err(RowError::Ragged { cells: 4, columns: 3 }));
+        let error = rows[1].request.as_ref().unwrap_err();
+        assert_eq!(
+            (error.to_string().as_str(), error.code()),
+            ("has 2 cells, the header has 3", "E920")
+        );
+        assert_eq!((rows[1].line, rows[2].line), (3, 4));
+    }
+
+    #[test]
     fn line_numbers_survive_blank_lines_crlf_and_multi_line_values() {
         for newline in ["\n", "\r\n"] {
             let text =
@@ -402,7 +470,9 @@ mod tests {
         let rows = rows(text, Format::Jsonl).unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!((rows[1].index, rows[1].line), (1, 3));
-        assert!(rows[1].request.as_ref().unwrap_err().starts_with("not a request object"));
+        let error = rows[1].request.as_ref().unwrap_err();
+        assert!(error.to_string().starts_with("not a request object"), "{error}");
+        assert_eq!(error.code(), "E900");
         assert_eq!(rows[2].request.as_ref().unwrap().display_name.as_deref(), Some("b"));
         assert_eq!(rows[2].line, 4);
     }

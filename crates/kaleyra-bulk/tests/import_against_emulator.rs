@@ -62,17 +62,7 @@ fn write_csv(dir: &Path, rows: u32) -> (PathBuf, BTreeSet<String>) {
 }
 
 fn options_for(input: &Path, resume: bool, retry_unknown: bool) -> ImportOptions {
-    ImportOptions {
-        input: input.to_owned(),
-        format: Format::Csv,
-        journal: ImportOptions::default_journal(input),
-        report_dir: ImportOptions::default_report_dir(input),
-        concurrency: 8,
-        intents_ahead: ImportOptions::DEFAULT_INTENTS_AHEAD,
-        rate_per_second: None,
-        resume,
-        retry_unknown,
-    }
+    ImportOptions { resume, retry_unknown, ..ImportOptions::new(input, Format::Csv) }
 }
 
 async fn run(client: &Client, options: ImportOptions) -> Result<Summary, ImportError> {
@@ -289,6 +279,7 @@ async fn an_unreadable_line_stops_the_import_after_the_rows_before_it() {
     let emulator = emulator().await;
     let error = run(&client(&emulator), options_for(&input, false, false)).await.unwrap_err();
     assert!(error.to_string().contains("line 152"), "{error}");
+    assert!(error.after_sending(), "rows were sent before the bad line: {error:?}");
     let created = creations(&emulator);
     let numbers: BTreeSet<String> = created.keys().cloned().collect();
     assert_eq!(numbers, valid, "every valid row before the bad line, nothing after");

@@ -14,12 +14,12 @@ Exit codes:
   4  authentication failed";
 
 const ENVIRONMENT: &str = "\
-Environment:
+Environment (a flag given beats the environment, which beats the defaults):
   KALEYRA_SID           account SID (or --sid)
-  KALEYRA_API_KEY       API key; never passed on the command line
+  KALEYRA_API_KEY       API key; never passed on the command line (--api-key-file beats it)
   KALEYRA_API_KEY_FILE  file holding the API key (or --api-key-file)
   KALEYRA_BASE_URL      API base URL (or --base-url), default https://api.kaleyra.io
-  KALEYRA_REGION        in, ap, eu or na (or --region)";
+  KALEYRA_REGION        in, ap, eu or na (or --region); set only one of the two";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -106,10 +106,12 @@ const IMPORT_EXIT_CODES: &str = "\
 Exit codes:
   0    every row created (or already existing)
   1    some rows rejected (rejected.csv)
-  2    usage error or unreadable input (nothing was sent)
-  3    some rows unknown (unknown.csv: they may have been created) or failed (failed.csv)
+  2    usage error, unreadable input, or another import holds the journal (nothing was sent)
+  3    some rows unknown (unknown.csv: they may have been created) or failed (failed.csv), or
+       a failure after rows were sent (the message says how many; --resume goes on)
   4    the API refused the credentials (the import stopped at once)
-  130  interrupted (Ctrl-C): run again with --resume";
+  129  SIGHUP, 130 Ctrl-C (SIGINT), 143 SIGTERM: requests in flight finished, reports written;
+       run again with --resume";
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -123,7 +125,7 @@ pub struct ImportArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
-    /// Requests started per second at most, e.g. 20 or 20/s.
+    /// Requests started per second at most, e.g. 20 or 20/s (0.01 to 100000).
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// Rows whose intents are made durable ahead of sending (one fsync covers about half of
@@ -165,7 +167,10 @@ pub struct ImportArgs {
 fn parse_rate(value: &str) -> Result<f64, String> {
     let number = value.trim().trim_end_matches("/s").trim();
     match number.parse::<f64>() {
-        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        Ok(rate) if (0.01..=100_000.0).contains(&rate) => Ok(rate),
+        Ok(rate) if rate.is_finite() && rate > 0.0 => {
+            Err(format!("`{value}` is out of range: a rate goes from 0.01/s to 100000/s"))
+        }
         _ => Err(format!("`{value}` is not a positive rate such as 20 or 20/s")),
     }
 }
@@ -226,18 +231,23 @@ pub struct ConnectionArgs {
     /// Account SID.
     #[arg(long, env = "KALEYRA_SID")]
     pub sid: Option<String>,
-    /// File holding the API key (the key itself comes only from KALEYRA_API_KEY or a file).
-    #[arg(long, env = "KALEYRA_API_KEY_FILE", value_name = "PATH")]
+    /// File holding the API key (the key itself comes only from KALEYRA_API_KEY or a file);
+    /// beats KALEYRA_API_KEY and KALEYRA_API_KEY_FILE.
+    #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
-    /// API base URL.
-    #[arg(long, env = "KALEYRA_BASE_URL", value_name = "URL", conflicts_with = "region")]
+    /// API base URL; beats KALEYRA_BASE_URL and KALEYRA_REGION.
+    #[arg(long, value_name = "URL", conflicts_with = "region")]
     pub base_url: Option<String>,
-    /// Regional host.
-    #[arg(long, env = "KALEYRA_REGION", value_parser = ["in", "ap", "eu", "na"])]
+    /// Regional host; beats KALEYRA_BASE_URL and KALEYRA_REGION.
+    #[arg(long, value_parser = ["in", "ap", "eu", "na"])]
     pub region: Option<String>,
-    /// Seconds one attempt may take before its outcome is reported unknown.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    /// Seconds one attempt may take before its outcome is reported unknown (1 to 3600).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// Longest wait a server may ask for (Retry-After) before a request is sent again; a
+    /// longer one is cut to this (0 to 3600).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub max_retry_wait: u64,
     /// Attempts for requests that provably never reached the server (or were asked to be repeated).
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
@@ -254,8 +264,9 @@ pub struct EmulatorArgs {
     /// The SID it accepts (default: the sandbox SID).
     #[arg(long, env = "KALEYRA_SID")]
     pub sid: Option<String>,
-    /// File holding the key it accepts (default: KALEYRA_API_KEY, else the sandbox key).
-    #[arg(long, env = "KALEYRA_API_KEY_FILE", value_name = "PATH")]
+    /// File holding the key it accepts (default: KALEYRA_API_KEY, else KALEYRA_API_KEY_FILE,
+    /// else the sandbox key).
+    #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
     /// Accept a second create of the same number instead of answering 409.
     #[arg(long)]
@@ -263,10 +274,17 @@ pub struct EmulatorArgs {
     /// Apply only the rules the vendor's page states (no format checks, no length limits).
     #[arg(long)]
     pub seed_rules_only: bool,
-    /// Milliseconds added to every create request.
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    /// Milliseconds added to every create request (at most 600000).
+    #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub latency_ms: u64,
-    /// Largest request body accepted, in bytes (413 above).
-    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES")]
+    /// Largest request body accepted, in bytes (413 above; 1 to 16777216).
+    #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES", value_parser = parse_body_limit)]
     pub max_body_bytes: usize,
+}
+
+fn parse_body_limit(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(bytes) if (1..=16 * 1024 * 1024).contains(&bytes) => Ok(bytes),
+        _ => Err(format!("`{value}` is not a body limit from 1 to 16777216 bytes")),
+    }
 }

@@ -10,25 +10,46 @@ use crate::cli::ConnectionArgs;
 use crate::error::CliError;
 
 pub const API_KEY_ENV: &str = "KALEYRA_API_KEY";
+const API_KEY_FILE_ENV: &str = "KALEYRA_API_KEY_FILE";
+const BASE_URL_ENV: &str = "KALEYRA_BASE_URL";
+const REGION_ENV: &str = "KALEYRA_REGION";
 
-/// The API key from `KALEYRA_API_KEY`, else from the key file; `None` when neither is set.
-pub fn api_key(file: Option<&Path>) -> Result<Option<ApiKey>, CliError> {
-    if let Some(key) = std::env::var_os(API_KEY_ENV) {
-        let key = key
-            .into_string()
-            .map_err(|_| CliError::Usage(format!("{API_KEY_ENV} is not valid UTF-8")))?;
-        if !key.is_empty() {
-            return Ok(Some(ApiKey::new(key)));
+/// A non-empty environment variable, as UTF-8.
+fn env(name: &str) -> Result<Option<String>, CliError> {
+    match std::env::var_os(name) {
+        None => Ok(None),
+        Some(value) => {
+            let value = value
+                .into_string()
+                .map_err(|_| CliError::Usage(format!("{name} is not valid UTF-8")))?;
+            Ok(Some(value).filter(|value| !value.is_empty()))
         }
     }
-    let Some(path) = file else { return Ok(None) };
+}
+
+/// The API key: from the file `--api-key-file` names, else `KALEYRA_API_KEY`, else the file
+/// `KALEYRA_API_KEY_FILE` names (a flag beats the environment); `None` when none is set.
+pub fn api_key(flag: Option<&Path>) -> Result<Option<ApiKey>, CliError> {
+    if let Some(path) = flag {
+        return key_file(path).map(Some);
+    }
+    if let Some(key) = env(API_KEY_ENV)? {
+        return Ok(Some(ApiKey::new(key)));
+    }
+    match env(API_KEY_FILE_ENV)? {
+        Some(path) => key_file(Path::new(&path)).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn key_file(path: &Path) -> Result<ApiKey, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| CliError::Read { name: path.display().to_string(), source })?;
     let key = text.trim();
     if key.is_empty() {
         return Err(CliError::Usage(format!("the API key file {} is empty", path.display())));
     }
-    Ok(Some(ApiKey::new(key)))
+    Ok(ApiKey::new(key))
 }
 
 /// A client builder for the account the flags and environment name.
@@ -46,15 +67,48 @@ pub fn client_builder(args: &ConnectionArgs) -> Result<ClientBuilder, CliError> 
     tune(Client::builder(sid, key), args)
 }
 
+/// Where requests go, by precedence: `--base-url` or `--region` (not both), else
+/// `KALEYRA_BASE_URL` or `KALEYRA_REGION` (not both), else the default host.
+enum Destination {
+    BaseUrl(String),
+    Region(String),
+    Default,
+}
+
+fn destination(args: &ConnectionArgs) -> Result<Destination, CliError> {
+    match (&args.base_url, &args.region) {
+        (Some(url), _) => return Ok(Destination::BaseUrl(url.clone())),
+        (None, Some(region)) => return Ok(Destination::Region(region.clone())),
+        (None, None) => {}
+    }
+    match (env(BASE_URL_ENV)?, env(REGION_ENV)?) {
+        (Some(_), Some(_)) => Err(CliError::Usage(format!(
+            "both {BASE_URL_ENV} and {REGION_ENV} are set: unset one, or pass --base-url or --region"
+        ))),
+        (Some(url), None) => Ok(Destination::BaseUrl(url)),
+        (None, Some(region)) => Ok(Destination::Region(region)),
+        (None, None) => Ok(Destination::Default),
+    }
+}
+
 /// Applies base URL or region, timeouts and retries.
 pub fn tune(mut builder: ClientBuilder, args: &ConnectionArgs) -> Result<ClientBuilder, CliError> {
-    if let Some(url) = &args.base_url {
-        builder = builder.base_url(url.clone());
-    } else if let Some(region) = &args.region {
-        builder = builder.region(region.parse::<Region>()?);
+    match destination(args)? {
+        Destination::BaseUrl(url) => builder = builder.base_url(url),
+        Destination::Region(region) => builder = builder.region(region.parse::<Region>()?),
+        Destination::Default => {}
     }
     Ok(builder
         .request_timeout(std::time::Duration::from_secs(args.timeout.max(1)))
-        .retry_policy(RetryPolicy { max_attempts: args.max_attempts, ..RetryPolicy::default() })
+        .retry_policy(retry_policy(args))
         .allow_insecure_http(args.allow_insecure_http))
+}
+
+/// The retries the flags ask for.
+pub fn retry_policy(args: &ConnectionArgs) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: args.max_attempts,
+        max_retry_after: std::time::Duration::from_secs(args.max_retry_wait),
+        ..RetryPolicy::default()
+    }
 }

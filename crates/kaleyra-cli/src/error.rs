@@ -9,7 +9,10 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     pub const TRANSPORT: u8 = 3;
     pub const AUTHENTICATION: u8 = 4;
+    /// 128 + the signal's number, as shells report a process a signal ended.
+    pub const HANGUP: u8 = 129;
     pub const INTERRUPTED: u8 = 130;
+    pub const TERMINATED: u8 = 143;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +29,9 @@ pub enum CliError {
     Emulator(std::io::Error),
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
+    /// Failed after requests were sent: they may have created numbers.
+    #[error("{0}")]
+    AfterSending(String),
 }
 
 impl CliError {
@@ -37,6 +43,7 @@ impl CliError {
             | CliError::Config(_)
             | CliError::Emulator(_)
             | CliError::Write(_) => exit::USAGE,
+            CliError::AfterSending(_) => exit::TRANSPORT,
         })
     }
 }
@@ -48,7 +55,8 @@ pub enum Outcome {
     Rejected,
     TransportFailure,
     AuthenticationFailed,
-    Interrupted,
+    /// Stopped by a signal; carries the exit code (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+    Interrupted(u8),
 }
 
 impl Outcome {
@@ -58,7 +66,7 @@ impl Outcome {
             Outcome::Rejected => exit::REJECTED,
             Outcome::TransportFailure => exit::TRANSPORT,
             Outcome::AuthenticationFailed => exit::AUTHENTICATION,
-            Outcome::Interrupted => exit::INTERRUPTED,
+            Outcome::Interrupted(code) => code,
         })
     }
 }

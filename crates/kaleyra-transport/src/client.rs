@@ -195,6 +195,7 @@ impl Client {
                     parts.status,
                     &parts.headers,
                     &collected.to_bytes(),
+                    self.api_key.expose_secret(),
                 )),
                 Err(error) if error.is::<LengthLimitError>() => {
                     Attempt::Answered(Verdict::Failed(Error::ResponseTooLarge {

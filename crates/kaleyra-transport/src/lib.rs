@@ -42,6 +42,7 @@ mod config;
 mod connector;
 mod error;
 mod prepared;
+mod redact;
 mod response;
 mod retry;
 

@@ -6,6 +6,7 @@ use http::{HeaderMap, StatusCode, header::RETRY_AFTER};
 use kaleyra_model::{ErrorEnvelope, SuccessEnvelope};
 
 use crate::error::{Error, UnknownReason};
+use crate::redact::redact;
 
 /// Longest part of an undecodable body quoted in an error.
 const SNIPPET_CHARS: usize = 200;
@@ -24,15 +25,19 @@ pub(crate) enum Verdict {
     },
 }
 
-pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Verdict {
+/// The verdict on an answer. `key` is masked in whatever of the body an error quotes.
+pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], key: &str) -> Verdict {
     let code = status.as_u16();
     let retry_after = retry_after(headers);
     if status.is_success() {
         return match SuccessEnvelope::from_slice(body) {
             Ok(envelope) => Verdict::Created(Box::new(envelope)),
-            Err(error) => Verdict::Failed(undecodable(code, &error.to_string(), body)),
+            Err(error) => {
+                Verdict::Failed(undecodable(code, &error.to_string(), &redact(body, key)))
+            }
         };
     }
+    let body = &*redact(body, key);
     let envelope = ErrorEnvelope::from_slice(body).ok().map(Box::new);
     match code {
         401 | 403 => Verdict::Failed(Error::Authentication { status: code, envelope }),
@@ -79,7 +84,12 @@ mod tests {
     }
 
     fn verdict(status: u16, retry: Option<&str>, body: &str) -> Verdict {
-        classify(StatusCode::from_u16(status).unwrap(), &headers(retry), body.as_bytes())
+        classify(
+            StatusCode::from_u16(status).unwrap(),
+            &headers(retry),
+            body.as_bytes(),
+            "k3y-s3cret",
+        )
     }
 
     const FULL: &str = r#"{"code":"E947","message":"m","data":[],"error":{"code":"E413","type":"VALIDATION_ERROR","parameter":"wa_number","message":"x","reference":""}}"#;
@@ -158,5 +168,22 @@ mod tests {
             panic!()
         };
         assert_eq!(snippet.chars().count(), SNIPPET_CHARS);
+    }
+
+    /// A proxy echoing the request's headers: the key is in no error, whatever its kind.
+    #[test]
+    fn an_echoed_key_is_masked_in_every_quoted_text() {
+        let envelope = r#"{"code":"E947","message":"bad","error":{"wa_number":{"code":"E413","message":"got api-key: k3y-s3cret"}},"data":[]}"#;
+        for (status, body) in [
+            (400, envelope.to_owned()),
+            (502, envelope.to_owned()),
+            (401, envelope.to_owned()),
+            (400, "<html>api-key: k3y-s3cret</html>".to_owned()),
+            (200, "echo: k3y-s3cret".to_owned()),
+        ] {
+            let Verdict::Failed(error) = verdict(status, None, &body) else { panic!("{status}") };
+            let text = format!("{error} {error:?}");
+            assert!(!text.contains("k3y-s3cret"), "{status}: {text}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -65,7 +65,7 @@ impl JournalWriter {
         fingerprint: &str,
         format: &str,
     ) -> Result<JournalWriter, JournalError> {
-        let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
+        let mut file = match OpenOptions::new().read(true).write(true).create_new(true).open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 return Err(JournalError::Exists { path: path.to_owned() });
@@ -85,7 +85,7 @@ impl JournalWriter {
 
     /// Continues a journal that [`super::replay`] has read (and cut any torn tail from).
     pub fn append(path: &Path, fingerprint: &str) -> Result<JournalWriter, JournalError> {
-        let mut file = OpenOptions::new().append(true).open(path).map_err(io(path))?;
+        let mut file = OpenOptions::new().read(true).append(true).open(path).map_err(io(path))?;
         file.seek(SeekFrom::End(0)).map_err(io(path))?;
         let resume = Entry::Resume { fingerprint: fingerprint.to_owned() };
         write_entry(&mut file, &resume, &mut Vec::new()).map_err(io(path))?;
@@ -100,7 +100,7 @@ impl JournalWriter {
             std::thread::Builder::new()
                 .name("kaleyra-journal".to_owned())
                 .spawn(move || {
-                    let result = write_loop(file, &shared);
+                    let result = write_loop(file, &path, &shared);
                     if let Err(error) = &result {
                         let mut inbox = shared.inbox();
                         inbox.failed = Some(error.to_string());
@@ -185,8 +185,9 @@ impl Drop for JournalWriter {
 }
 
 /// Takes what the tasks left, writes it, fsyncs when someone waits for it (or the interval
-/// passed), acknowledges; until closed.
-fn write_loop(file: File, shared: &Shared) -> std::io::Result<()> {
+/// passed), acknowledges; until closed. At every fsync it checks that the journal's path still
+/// names the file it writes: a journal deleted or replaced under a run stops the run.
+fn write_loop(file: File, path: &Path, shared: &Shared) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
     let mut entries = Vec::new();
     let mut line = Vec::with_capacity(256);
@@ -232,7 +233,7 @@ fn write_loop(file: File, shared: &Shared) -> std::io::Result<()> {
         out.flush()?;
         let due = unsynced && last_sync.elapsed() >= SYNC_INTERVAL;
         if !waiting.is_empty() || due || (closed && unsynced) {
-            let synced = out.get_ref().sync_data();
+            let synced = out.get_ref().sync_data().and_then(|()| still_at(out.get_ref(), path));
             last_sync = Instant::now();
             unsynced = false;
             let result = synced.as_ref().map(|_| ()).map_err(|e| e.to_string());
@@ -245,6 +246,51 @@ fn write_loop(file: File, shared: &Shared) -> std::io::Result<()> {
             return Ok(());
         }
     }
+}
+
+/// Fails when `path` no longer names `file` (deleted, or another file moved there), after
+/// putting what `file` holds back where it can be found: at `path` if nothing is there, else at
+/// `PATH.recovered`.
+fn still_at(file: &File, path: &Path) -> std::io::Result<()> {
+    let ours = file.metadata()?;
+    let theirs = std::fs::metadata(path);
+    if theirs.as_ref().is_ok_and(|theirs| crate::input::same_file(&ours, theirs)) {
+        return Ok(());
+    }
+    #[cfg(not(unix))]
+    if theirs.is_ok() {
+        return Ok(());
+    }
+    let what = if theirs.is_ok() { "replaced by another file" } else { "deleted" };
+    let target = if theirs.is_ok() { recovered(path) } else { path.to_owned() };
+    let restored = restore(file, &target);
+    Err(std::io::Error::other(match restored {
+        Ok(()) => format!(
+            "was {what} during the run: sending stopped; what it held is back at {} (a \
+             --resume with it continues, and writes the reports)",
+            target.display()
+        ),
+        Err(error) => format!(
+            "was {what} during the run: sending stopped; putting it back at {} failed ({error})",
+            target.display()
+        ),
+    }))
+}
+
+fn recovered(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".recovered");
+    path.with_file_name(name)
+}
+
+/// Copies the open journal to a new file at `target` (never over an existing one).
+fn restore(file: &File, target: &Path) -> std::io::Result<()> {
+    let mut copy = OpenOptions::new().write(true).create_new(true).open(target)?;
+    let mut source = file.try_clone()?;
+    source.seek(SeekFrom::Start(0))?;
+    std::io::copy(&mut source, &mut copy)?;
+    copy.sync_all()?;
+    sync_parent(target)
 }
 
 /// Writes `entry` as one line with one `write_all`, formatted in `line` (reused by the caller).

@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -12,8 +13,8 @@ use kaleyra_transport::RetryPolicy;
 use tokio::sync::watch;
 
 use crate::cli::{ImportArgs, Output};
-use crate::error::{CliError, Outcome};
-use crate::{runtime, sandbox};
+use crate::error::{CliError, Outcome, exit};
+use crate::{credentials, runtime, sandbox};
 
 pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
     if args.file == Path::new("-") {
@@ -23,20 +24,19 @@ pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
         ));
     }
     let format = file_format(&args.file, args.format)?;
-    let options = ImportOptions {
-        input: args.file.clone(),
-        format,
-        journal: args.journal.clone().unwrap_or_else(|| ImportOptions::default_journal(&args.file)),
-        report_dir: args
-            .report_dir
-            .clone()
-            .unwrap_or_else(|| ImportOptions::default_report_dir(&args.file)),
-        concurrency: usize::from(args.concurrency),
-        intents_ahead: usize::from(args.intents_ahead),
-        rate_per_second: args.rate,
-        resume: args.resume,
-        retry_unknown: args.retry_unknown,
-    };
+    let mut options = ImportOptions::new(&args.file, format);
+    if let Some(journal) = &args.journal {
+        options.journal = journal.clone();
+    }
+    if let Some(dir) = &args.report_dir {
+        options.report_dir = dir.clone();
+    }
+    options.concurrency = usize::from(args.concurrency);
+    options.intents_ahead = usize::from(args.intents_ahead);
+    options.rate_per_second = args.rate;
+    options.max_retry_wait = Duration::from_secs(args.connection.max_retry_wait);
+    options.resume = args.resume;
+    options.retry_unknown = args.retry_unknown;
     runtime::build()?.block_on(import(args, options, output))
 }
 
@@ -64,11 +64,8 @@ async fn import(
 ) -> Result<Outcome, CliError> {
     let (builder, emulator) = sandbox::or_account(args.sandbox, &args.connection).await?;
     // 429s are handled by the importer, which pauses every worker at once.
-    let retry = RetryPolicy {
-        max_attempts: args.connection.max_attempts,
-        retry_rate_limited: false,
-        ..RetryPolicy::default()
-    };
+    let retry =
+        RetryPolicy { retry_rate_limited: false, ..credentials::retry_policy(&args.connection) };
     let client = builder.retry_policy(retry).build()?;
 
     let progress = progress_bar(args);
@@ -78,7 +75,8 @@ async fn import(
         None => Arc::new(Silent),
     };
     let (stop, stopped) = watch::channel(false);
-    let signals = tokio::spawn(interrupts(stop, args.concurrency));
+    let signal = Arc::new(AtomicU8::new(0));
+    let signals = tokio::spawn(interrupts(stop, signal.clone(), args.concurrency));
     let result = import::run(client, options.clone(), observer, stopped).await;
     signals.abort();
     if let Some(bar) = &progress {
@@ -87,14 +85,21 @@ async fn import(
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }
-    let summary = result.map_err(|e| CliError::Usage(e.to_string()))?;
+    let summary = result.map_err(|error| {
+        let name = options.input.display();
+        if error.after_sending() {
+            CliError::AfterSending(format!("{name}: {error}"))
+        } else {
+            CliError::Usage(format!("{name}: {error}"))
+        }
+    })?;
     print_summary(&summary, &options, output)?;
-    Ok(outcome(&summary))
+    Ok(outcome(&summary, signal.load(Ordering::Relaxed)))
 }
 
-fn outcome(summary: &Summary) -> Outcome {
+fn outcome(summary: &Summary, signal: u8) -> Outcome {
     if summary.interrupted {
-        Outcome::Interrupted
+        Outcome::Interrupted(if signal == 0 { exit::INTERRUPTED } else { signal })
     } else if summary.authentication_failed {
         Outcome::AuthenticationFailed
     } else if summary.reports.unknown > 0 || summary.reports.failed > 0 {
@@ -125,6 +130,14 @@ fn print_summary(
         writeln!(std::io::stdout().lock(), "{json}")?;
     }
     let mut err = std::io::stderr().lock();
+    if summary.input_replaced {
+        writeln!(
+            err,
+            "warning: another file was moved to {} during the import: this run read, and the \
+             reports describe, the file it started with; a --resume needs that file back",
+            options.input.display()
+        )?;
+    }
     if summary.interrupted {
         writeln!(err, "interrupted: the journal is consistent; run again with --resume to finish")?;
     }
@@ -162,19 +175,59 @@ fn print_summary(
     Ok(())
 }
 
-/// First Ctrl-C: stop taking rows, let those in flight finish. Second: leave at once (the
-/// journal is consistent at every moment).
-async fn interrupts(stop: watch::Sender<bool>, in_flight: u16) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return;
-    }
+/// The first Ctrl-C, SIGTERM or SIGHUP (what systemd, Kubernetes, CI time-outs and a closed
+/// terminal send): stop taking rows, let those in flight finish, write the reports, and exit
+/// 128 + the signal's number. A second: leave at once (the journal is consistent at every
+/// moment).
+async fn interrupts(stop: watch::Sender<bool>, signal: Arc<AtomicU8>, in_flight: u16) {
+    let Ok(mut signals) = Signals::new() else { return };
+    let Some(first) = signals.next().await else { return };
+    signal.store(first, Ordering::Relaxed);
     let _ = stop.send(true);
     let _ = writeln!(
         std::io::stderr(),
-        "\nstopping: letting up to {in_flight} request(s) in flight finish (Ctrl-C again to quit at once)"
+        "\nstopping: letting up to {in_flight} request(s) in flight finish, then writing the \
+         reports (Ctrl-C again to quit at once)"
     );
-    if tokio::signal::ctrl_c().await.is_ok() {
-        std::process::exit(130);
+    if let Some(second) = signals.next().await {
+        std::process::exit(i32::from(second));
+    }
+}
+
+/// The signals that stop an import, each as the exit code it ends with.
+struct Signals {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                terminate: signal(SignalKind::terminate())?,
+                hangup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// The next signal's exit code; `None` if signals cannot be received.
+    async fn next(&mut self) -> Option<u8> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                result = tokio::signal::ctrl_c() => result.ok().map(|()| exit::INTERRUPTED),
+                Some(()) = self.terminate.recv() => Some(exit::TERMINATED),
+                Some(()) = self.hangup.recv() => Some(exit::HANGUP),
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await.ok().map(|()| exit::INTERRUPTED)
     }
 }
 

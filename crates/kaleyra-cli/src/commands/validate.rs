@@ -89,9 +89,11 @@ fn print_problem(
             .problems()
             .iter()
             .try_for_each(|p| writeln!(out, "{name}:{line}: {}: {}", p.field(), p.message())),
-        (ProblemKind::Unreadable(message), Output::Json) => {
-            writeln!(out, "{}", serde_json::json!({"line": line, "row": row, "error": message}))
-        }
+        (ProblemKind::Unreadable(error), Output::Json) => writeln!(
+            out,
+            "{}",
+            serde_json::json!({"line": line, "row": row, "code": error.code(), "error": error.to_string()})
+        ),
         (ProblemKind::Unreadable(message), Output::Text) => {
             writeln!(out, "{name}:{line}: {message}")
         }

@@ -1,5 +1,16 @@
 //! The reports: `created.csv`, `rejected.csv`, `unknown.csv` and `failed.csv`, derived from the
-//! input and the journal, so that every input row is in exactly one of them.
+//! input and the journal, so that every input row is in exactly one of them, and
+//! `manifest.json`, which says what they were derived from. The five are written as one set
+//! (see [`set`]).
+//!
+//! Each report has the input's columns, then its own (`id`, `status`; `http_status`, `code`,
+//! `parameter`, `message`; `reason`), then `line`. An input column with one of those names (a
+//! report imported again) is renamed `input_NAME` in the reports, so that no name appears twice.
+//! A row with fewer cells than the header is padded with empty cells; the cells of a longer one
+//! beyond the header are quoted in its rejection message.
+
+mod manifest;
+pub(crate) mod set;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -7,15 +18,21 @@ use std::path::{Path, PathBuf};
 use kaleyra_validate::validate;
 
 use crate::journal::{Detail, JournalState, RowState};
-use crate::rows::{Format, InputError, Original, RowReader};
+use crate::rows::{InputError, Original, RowError, RowReader};
+
+pub use manifest::{MANIFEST, Manifest};
 
 pub const CREATED: &str = "created.csv";
 pub const REJECTED: &str = "rejected.csv";
 pub const UNKNOWN: &str = "unknown.csv";
 pub const FAILED: &str = "failed.csv";
 
+/// The columns the reports add after the input's.
+const ADDED: [&str; 8] =
+    ["id", "status", "http_status", "code", "parameter", "message", "reason", "line"];
+
 /// Rows per report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReportCounts {
     /// Created now or before, or found to exist already.
     pub created: u64,
@@ -33,19 +50,29 @@ impl ReportCounts {
     }
 }
 
+/// Why the reports could not be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReportError {
+    /// The input could not be read again.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// A file or directory could not be written.
     #[error("cannot write report {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
-/// One report file, written under a temporary name and renamed into place when complete.
+/// One report file of a set being written.
 struct Report {
     writer: csv::Writer<File>,
-    temporary: PathBuf,
     path: PathBuf,
+    /// Cells per row taken from the input (the header's width).
+    width: usize,
 }
 
 impl Report {
@@ -56,19 +83,20 @@ impl Report {
         added: &[&str],
     ) -> Result<Report, ReportError> {
         let path = dir.join(name);
-        let temporary = dir.join(format!(".{name}.partial"));
         let failed = |source| ReportError::Write { path: path.clone(), source };
-        let file = File::create(&temporary).map_err(failed)?;
+        let file = File::create(&path).map_err(failed)?;
         let mut writer = csv::Writer::from_writer(file);
         let columns =
             header.iter().map(String::as_str).chain(added.iter().copied()).chain(["line"]);
         writer.write_record(columns).map_err(|e| failed(e.into()))?;
-        Ok(Report { writer, temporary, path })
+        Ok(Report { writer, path, width: header.len() })
     }
 
     fn row(&mut self, original: &Original, added: &[&str], line: u64) -> Result<(), ReportError> {
         let mut number = itoa::Buffer::new();
-        let fields = original.iter().chain(added.iter().copied()).chain([number.format(line)]);
+        // As many cells as the header has, whatever the row has.
+        let cells = original.iter().chain(std::iter::repeat("")).take(self.width);
+        let fields = cells.chain(added.iter().copied()).chain([number.format(line)]);
         self.writer
             .write_record(fields)
             .map_err(|e| ReportError::Write { path: self.path.clone(), source: e.into() })
@@ -77,24 +105,54 @@ impl Report {
     fn finish(self) -> Result<(), ReportError> {
         let failed = |source| ReportError::Write { path: self.path.clone(), source };
         let file = self.writer.into_inner().map_err(|e| failed(e.into_error()))?;
-        file.sync_all().map_err(failed)?;
-        std::fs::rename(&self.temporary, &self.path).map_err(failed)
+        file.sync_all().map_err(failed)
     }
 }
 
-/// Writes the four reports for `input` as the journal `state` sees it. Valid rows the journal
-/// never saw go to `failed.csv` with `unsent_reason`.
+/// The input's column names as the reports show them: a name the reports add is prefixed with
+/// `input_` (again, until it is unique).
+fn report_header(header: Vec<String>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(header.len());
+    for name in header {
+        let mut name = name;
+        while ADDED.contains(&name.as_str()) || names.contains(&name) && name.starts_with("input_")
+        {
+            name = format!("input_{name}");
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Writes the four reports for the input `rows` as the journal `state` sees it, then the
+/// manifest `describe` makes of their counts, as one set swapped in for `dir`. Valid rows the
+/// journal never saw go to `failed.csv` with `unsent_reason`.
 pub fn write(
     dir: &Path,
-    input: &Path,
-    format: Format,
+    rows: RowReader,
+    state: &JournalState,
+    unsent_reason: &str,
+    describe: impl FnOnce(ReportCounts) -> Manifest,
+) -> Result<ReportCounts, ReportError> {
+    let partial =
+        set::start(dir).map_err(|source| ReportError::Write { path: set::partial(dir), source })?;
+    let counts = write_reports(&partial, rows, state, unsent_reason)?;
+    let manifest = partial.join(MANIFEST);
+    std::fs::write(&manifest, describe(counts).to_bytes())
+        .and_then(|()| File::open(&manifest)?.sync_all())
+        .map_err(|source| ReportError::Write { path: manifest, source })?;
+    set::swap_in(&partial, dir)
+        .map_err(|source| ReportError::Write { path: dir.to_owned(), source })?;
+    Ok(counts)
+}
+
+fn write_reports(
+    dir: &Path,
+    mut rows: RowReader,
     state: &JournalState,
     unsent_reason: &str,
 ) -> Result<ReportCounts, ReportError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|source| ReportError::Write { path: dir.to_owned(), source })?;
-    let mut rows = RowReader::open(input, format)?;
-    let header = rows.header();
+    let header = report_header(rows.header());
     // Only rows the journal never saw need their request (to say why they were not sent).
     let builder = rows.builder();
     let mut created = Report::create(dir, CREATED, &header, &["id", "status"])?;
@@ -151,8 +209,9 @@ pub fn write(
                 let row = builder.build(raw);
                 let original = &row.original;
                 match &row.request {
-                    Err(message) => {
-                        rejected.row(original, &["", "E900", "", message], line)?;
+                    Err(error) => {
+                        let message = unreadable_message(error, original);
+                        rejected.row(original, &["", error.code(), "", &message], line)?;
                         counts.rejected += 1;
                     }
                     Ok(request) => match validate(request) {
@@ -179,4 +238,38 @@ pub fn write(
         report.finish()?;
     }
     Ok(counts)
+}
+
+/// The rejection message of a row that is no request; a ragged row's cells beyond the header
+/// (which its report row cannot hold) are quoted in it.
+fn unreadable_message(error: &RowError, original: &Original) -> String {
+    match error {
+        RowError::Ragged { cells, columns } if cells > columns => {
+            let extra: Vec<String> =
+                original.iter().skip(*columns).map(|cell| format!("{cell:?}")).collect();
+            format!("{error}; the cells past the header: {}", extra.join(", "))
+        }
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_columns_named_like_report_columns_are_prefixed() {
+        let header = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            report_header(header(&["display_name", "wa_number", "reason", "line", "input_line"])),
+            header(&[
+                "display_name",
+                "wa_number",
+                "input_reason",
+                "input_line",
+                "input_input_line"
+            ])
+        );
+        assert_eq!(report_header(header(&["request"])), header(&["request"]));
+    }
 }
