@@ -207,7 +207,9 @@ fn reference(spec: &Spec) -> String {
         let _ = writeln!(
             out,
             "| `{code}` | {} | {} | {} |",
-            entry.http_status, entry.source, entry.meaning
+            entry.http_status.map_or_else(|| "-".to_owned(), |status| status.to_string()),
+            entry.source,
+            entry.meaning
         );
     }
     out.push_str("\n## Messages\n\n| id | source | text |\n| --- | --- | --- |\n");

@@ -108,12 +108,13 @@ pub fn document(root: &Path, spec: &Spec) -> Result<String, String> {
     // Our statuses, from the codes table.
     let mut statuses: Vec<(u16, Vec<String>)> = Vec::new();
     for (code, entry) in &spec.codes {
-        if entry.source != "assumption" || entry.http_status == 400 {
+        let Some(http_status) = entry.http_status else { continue };
+        if entry.source != "assumption" || http_status == 400 {
             continue;
         }
-        match statuses.iter_mut().find(|(status, _)| *status == entry.http_status) {
+        match statuses.iter_mut().find(|(status, _)| *status == http_status) {
             Some((_, codes)) => codes.push(format!("{code}: {}", entry.meaning)),
-            None => statuses.push((entry.http_status, vec![format!("{code}: {}", entry.meaning)])),
+            None => statuses.push((http_status, vec![format!("{code}: {}", entry.meaning)])),
         }
     }
     for extra in [502u16, 503] {

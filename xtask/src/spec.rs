@@ -41,7 +41,8 @@ pub struct Categories {
 #[derive(Debug, Deserialize)]
 pub struct CodeSpec {
     pub source: String,
-    pub http_status: u16,
+    /// `None` for codes no HTTP answer carries (the importer's own).
+    pub http_status: Option<u16>,
     pub meaning: String,
 }
 

@@ -430,6 +430,18 @@ mod tests {
     }
 
     #[test]
+    fn row_error_codes_are_recorded_in_the_spec() {
+        let spec = include_str!("../../../spec/kaleyra.toml");
+        let errors = [
+            RowError::NotAnObject { message: String::new(), column: 1 },
+            RowError::Ragged { cells: 1, columns: 2 },
+        ];
+        for error in errors {
+            assert!(spec.contains(&format!("\n{} = {{", error.code())), "{}", error.code());
+        }
+    }
+
+    #[test]
     fn line_numbers_survive_blank_lines_crlf_and_multi_line_values() {
         for newline in ["\n", "\r\n"] {
             let text =
