@@ -61,7 +61,7 @@ pub(crate) async fn handle(
                 .await
                 .unwrap_or(Err(Abort))
         }
-        Some(_) => Ok(failure_response(envelopes::method_not_allowed())),
+        Some(_) => Ok(not_allowed("POST")),
         None => Ok(failure_response(envelopes::not_found())),
     }
 }
@@ -381,11 +381,18 @@ async fn admin(
         ("health", Method::GET) => {
             json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned(), None)
         }
-        ("numbers" | "reset" | "faults" | "health", _) => {
-            failure_response(envelopes::method_not_allowed())
-        }
+        ("numbers" | "health", _) => not_allowed("GET"),
+        ("reset", _) => not_allowed("POST"),
+        ("faults", _) => not_allowed("GET, PUT"),
         _ => failure_response(envelopes::not_found()),
     }
+}
+
+/// 405, with the `Allow` header RFC 9110 requires on it.
+fn not_allowed(allow: &'static str) -> Response<ResponseBody> {
+    let mut response = failure_response(envelopes::method_not_allowed());
+    response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
 fn failure_response(failure: Failure) -> Response<ResponseBody> {

@@ -230,7 +230,18 @@ async fn admin_endpoints() {
     assert_eq!(answer.status, 200);
     assert_eq!(emulator.numbers(), NumbersReport::default());
     assert_eq!(create(&emulator, valid).await.status, 200);
-    assert_eq!(send(&emulator, "DELETE", "/__emulator/numbers", &[], "").await.status, 405);
+    // Every 405 names the methods the route takes (RFC 9110, section 15.5.6).
+    for (method, path, allow) in [
+        ("DELETE", "/__emulator/numbers", "GET"),
+        ("POST", "/__emulator/health", "GET"),
+        ("GET", "/__emulator/reset", "POST"),
+        ("POST", "/__emulator/faults", "GET, PUT"),
+        ("GET", "/v1/HX071US/whatsapp/number", "POST"),
+    ] {
+        let answer = send(&emulator, method, path, &[], "").await;
+        assert_eq!(answer.status, 405, "{method} {path}");
+        assert_eq!(answer.headers["allow"], allow, "{method} {path}");
+    }
     assert_eq!(send(&emulator, "GET", "/__emulator/nothing", &[], "").await.status, 404);
     assert_eq!(
         send(&emulator, "GET", "/__emulator/health", &[], "").await.body,
