@@ -3,7 +3,7 @@
 //!
 //! It changes files but commits nothing: review the diff, commit, tag `vVERSION`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Every workspace crate but the unpublished ones (`publish = false`).
@@ -22,34 +22,68 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let verify = !args.iter().any(|a| a == "--no-verify");
     let root = crate::workspace_root()?;
 
+    // Everything that can be checked is checked before any file changes.
     let status = capture(&root, "git", &["status", "--porcelain"])?;
     if !status.trim().is_empty() {
         return Err(format!("the working tree is not clean; commit or stash first:\n{status}"));
     }
-
     let manifest_path = root.join("Cargo.toml");
-    let manifest = read(&manifest_path)?;
-    let old = current_version(&manifest)?;
-    write(&manifest_path, &bump(&manifest, &old, version)?)?;
     let changelog_path = root.join("CHANGELOG.md");
-    write(&changelog_path, &release_changelog(&read(&changelog_path)?, version, &today())?)?;
-    // Refresh the lock file for the new versions of our own crates.
-    crate::cargo(&root, &["update", "--workspace"])?;
+    let lock_path = root.join("Cargo.lock");
+    let originals = [
+        (manifest_path.clone(), read(&manifest_path)?),
+        (changelog_path.clone(), read(&changelog_path)?),
+        (lock_path.clone(), read(&lock_path)?),
+    ];
+    let old = current_version(&originals[0].1)?;
+    let manifest = bump(&originals[0].1, &old, version)?;
+    let changelog = release_changelog(&originals[1].1, version, &today())?;
+    let target_dir = target_directory(&root)?;
 
+    write(&manifest_path, &manifest)?;
+    write(&changelog_path, &changelog)?;
+    // Whatever fails from here on, the tree is put back as it was.
+    let released = release(&root, &target_dir, publish, verify);
+    if released.is_err() && !publish {
+        for (path, text) in &originals {
+            let _ = write(path, text);
+        }
+    }
+    let dist = released?;
+    println!(
+        "released {version} (was {old}){}; artifacts in {}.\nNext: review `git diff`, commit, tag v{version}.",
+        if publish { ", published" } else { " as a dry run (packages built, nothing published)" },
+        dist.display()
+    );
+    Ok(())
+}
+
+/// The steps after the versions changed: lock file, packages, the binary and its companions
+/// in `TARGET/dist`. Returns the dist directory.
+fn release(root: &Path, target_dir: &Path, publish: bool, verify: bool) -> Result<PathBuf, String> {
+    // Refresh the lock file for the new versions of our own crates.
+    crate::cargo(root, &["update", "--workspace"])?;
     let mut package = [&["package"][..], PUBLISHABLE].concat();
     if !verify {
         package.push("--no-verify");
     }
-    crate::cargo(&root, &package)?;
+    crate::cargo(root, &package)?;
     if publish {
-        crate::cargo(&root, &[&["publish"][..], PUBLISHABLE].concat())?;
+        crate::cargo(root, &[&["publish"][..], PUBLISHABLE].concat())?;
     }
 
-    crate::cargo(&root, &["build", "--release", "--locked", "-p", "kaleyra-cli"])?;
-    let dist = root.join("target/dist");
+    // The binary where cargo says it built it (CARGO_TARGET_DIR, a config's build.target-dir),
+    // never a guess that might find a stale one.
+    let messages = capture(
+        root,
+        env!("CARGO"),
+        &["build", "--release", "--locked", "-p", "kaleyra-cli", "--message-format=json"],
+    )?;
+    let binary = executable(&messages, "kaleyra")
+        .ok_or("cargo reported no `kaleyra` executable for the release build")?;
+    let dist = target_dir.join("dist");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(dist.join("completions")).map_err(|e| e.to_string())?;
-    let binary = root.join("target/release/kaleyra");
     std::fs::copy(&binary, dist.join("kaleyra"))
         .map_err(|e| format!("{}: {e}", binary.display()))?;
     for (shell, file) in [
@@ -58,7 +92,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ("fish", "kaleyra.fish"),
         ("powershell", "_kaleyra.ps1"),
     ] {
-        let text = capture(&root, binary.to_str().unwrap_or("kaleyra"), &["completions", shell])?;
+        let text = capture(root, binary.to_str().unwrap_or("kaleyra"), &["completions", shell])?;
         write(&dist.join("completions").join(file), &text)?;
     }
     let man = dist.join("man");
@@ -67,12 +101,29 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if !status.success() {
         return Err("kaleyra manpages failed".to_owned());
     }
-    println!(
-        "released {version} (was {old}){}; artifacts in {}.\nNext: review `git diff`, commit, tag v{version}.",
-        if publish { ", published" } else { " as a dry run (packages built, nothing published)" },
-        dist.display()
-    );
-    Ok(())
+    Ok(dist)
+}
+
+/// The target directory cargo uses, whatever sets it.
+fn target_directory(root: &Path) -> Result<PathBuf, String> {
+    let metadata =
+        capture(root, env!("CARGO"), &["metadata", "--format-version", "1", "--no-deps"])?;
+    let value: serde_json::Value = serde_json::from_str(&metadata).map_err(|e| e.to_string())?;
+    value["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata gave no target_directory".to_owned())
+}
+
+/// The path of the executable `name` among cargo's JSON build messages.
+fn executable(messages: &str, name: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| {
+            message["reason"] == "compiler-artifact" && message["target"]["name"] == name
+        })
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
 }
 
 fn is_version(text: &str) -> bool {
@@ -202,6 +253,22 @@ mod tests {
             "# Changelog\n\n## Unreleased\n\n## 0.2.0 - 2026-11-25\n\n- New thing.\n\n## 0.1.0 - 2026-01-01\n"
         );
         assert!(release_changelog("# Changelog\n", "1.0.0", "x").is_err());
+    }
+
+    #[test]
+    fn the_binary_is_where_cargo_says() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","target":{"name":"kaleyra_bulk"},"executable":null}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"name":"kaleyra"},"executable":"/elsewhere/release/kaleyra"}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+        );
+        assert_eq!(
+            executable(messages, "kaleyra"),
+            Some(PathBuf::from("/elsewhere/release/kaleyra"))
+        );
+        assert_eq!(executable("", "kaleyra"), None);
     }
 
     #[test]
