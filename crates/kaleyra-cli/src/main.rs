@@ -9,6 +9,7 @@ mod commands;
 mod credentials;
 mod error;
 mod input;
+mod printable;
 mod render;
 mod runtime;
 mod sandbox;
@@ -37,7 +38,8 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
             // Nothing useful is left to do if stderr itself is gone.
-            let _ = writeln!(std::io::stderr(), "error: {error}");
+            let message = error.to_string();
+            let _ = writeln!(std::io::stderr(), "error: {}", printable::printable(&message));
             error.exit_code()
         }
     }

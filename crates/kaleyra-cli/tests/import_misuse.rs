@@ -178,6 +178,16 @@ fn an_input_replaced_mid_run_is_still_the_one_read_and_reported() {
 
 /// A server (a proxy, say) that answers every request 400 with the request's head in its body.
 fn echoing_server() -> String {
+    hostile_server(|head| {
+        ("400 Bad Request", "text/html", format!("<html>bad request; you sent:\n{head}</html>"))
+    })
+}
+
+/// A server answering every request with what `answer` makes of its head: status line, content
+/// type and body.
+fn hostile_server(
+    answer: impl Fn(&str) -> (&'static str, &'static str, String) + Send + 'static,
+) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -197,11 +207,11 @@ fn echoing_server() -> String {
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
-            let answer = format!("<html>bad request; you sent:\n{head}</html>");
+            let (status, content_type, body) = answer(&head);
             let _ = write!(
                 stream,
-                "HTTP/1.1 400 Bad Request\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                answer.len()
+                "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
             );
         }
     });
@@ -315,4 +325,37 @@ fn flags_beat_the_environment_which_beats_the_defaults() {
         String::from_utf8_lossy(&output.stderr)
             .contains("both KALEYRA_BASE_URL and KALEYRA_REGION")
     );
+}
+
+/// A record whose name carries terminal escape sequences (set the window title, clear the
+/// screen) is printed with them escaped, and so is an error quoting such text.
+#[test]
+fn server_text_reaches_the_terminal_escaped() {
+    let success =
+        std::fs::read_to_string(common::workspace_root().join("spec/examples/success.json"))
+            .unwrap()
+            .replace("\"name\": \"xyz\"", "\"name\": \"x\\u001b]0;pwned\\u0007\\u001b[2Jy\"");
+    let base_url = hostile_server(move |_| ("200 OK", "application/json", success.clone()));
+    let output = kaleyra()
+        .args(["number", "add", "--display-name", "x", "--wa-number", "+13236550017"])
+        .env("KALEYRA_SID", SID)
+        .env("KALEYRA_API_KEY", KEY)
+        .env("KALEYRA_BASE_URL", &base_url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("  name: x\\u{1b}]0;pwned\\u{7}\\u{1b}[2Jy\n"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+
+    let garbage = hostile_server(|_| ("418 Teapot", "text/plain", "\u{1b}[2Jboom".to_owned()));
+    let output = kaleyra()
+        .args(["number", "add", "--display-name", "x", "--wa-number", "+13236550017"])
+        .env("KALEYRA_SID", SID)
+        .env("KALEYRA_API_KEY", KEY)
+        .env("KALEYRA_BASE_URL", &garbage)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\\u{1b}[2Jboom") && !stderr.contains('\u{1b}'), "{stderr:?}");
 }

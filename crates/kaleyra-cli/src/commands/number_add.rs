@@ -8,6 +8,7 @@ use kaleyra_validate::{ValidatedRequest, validate};
 
 use crate::cli::{AddArgs, FieldArgs, Output};
 use crate::error::{CliError, Outcome};
+use crate::printable::printable;
 use crate::{input, render, runtime, sandbox};
 
 pub fn run(args: &AddArgs, output: Output) -> Result<Outcome, CliError> {
@@ -87,18 +88,20 @@ fn report(result: Result<Created, Error>, output: Output) -> Result<Outcome, Cli
                 writeln!(
                     out,
                     "created {} (id {}, status {})",
-                    record.phone_number, record.id, record.status
+                    printable(&record.phone_number),
+                    record.id,
+                    record.status
                 )?;
-                writeln!(out, "  name: {}", record.name)?;
+                writeln!(out, "  name: {}", printable(&record.name))?;
                 if let Some(category) = &record.category {
-                    writeln!(out, "  category: {category}")?;
+                    writeln!(out, "  category: {}", printable(category))?;
                 }
                 if !record.iso_code.is_empty() {
-                    writeln!(out, "  iso_code: {}", record.iso_code)?;
+                    writeln!(out, "  iso_code: {}", printable(&record.iso_code))?;
                 }
                 writeln!(out, "  created_at: {}", record.created_at)?;
             }
-            None => writeln!(out, "created ({})", created.envelope.message)?,
+            None => writeln!(out, "created ({})", printable(&created.envelope.message))?,
         },
     }
     Ok(Outcome::Success)
@@ -134,7 +137,7 @@ fn report_error(
         }
         (Output::Text, _) => {}
     }
-    writeln!(err, "error: {error}")?;
+    writeln!(err, "error: {}", printable(&error.to_string()))?;
     writeln!(err, "{consequence}")?;
     Ok(outcome)
 }
