@@ -94,6 +94,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "--listen",
         "127.0.0.1:0",
         "--allow-duplicates",
+        // Every request of a round is kept: the default bound would be met within seconds.
+        "--max-records",
+        "100000000",
     ]))?;
     let mut baseline = Server::start(&mut Command::new(&bare))?;
     // Rounds alternate ours and the baseline: the machine's speed drifts within a run, and a

@@ -280,11 +280,22 @@ pub struct EmulatorArgs {
     /// Largest request body accepted, in bytes (413 above; 1 to 16777216).
     #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES", value_parser = parse_body_limit)]
     pub max_body_bytes: usize,
+    /// Records kept at most (about 600 bytes each); a create beyond is answered 507 (E907)
+    /// until POST /__emulator/reset.
+    #[arg(long, default_value_t = kaleyra_emulator::EmulatorConfig::DEFAULT_MAX_RECORDS, value_name = "N", value_parser = parse_max_records)]
+    pub max_records: usize,
 }
 
 fn parse_body_limit(value: &str) -> Result<usize, String> {
     match value.trim().parse::<usize>() {
         Ok(bytes) if (1..=16 * 1024 * 1024).contains(&bytes) => Ok(bytes),
         _ => Err(format!("`{value}` is not a body limit from 1 to 16777216 bytes")),
+    }
+}
+
+fn parse_max_records(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(records) if (1..=100_000_000).contains(&records) => Ok(records),
+        _ => Err(format!("`{value}` is not a record count from 1 to 100000000")),
     }
 }

@@ -30,7 +30,10 @@ pub async fn start(args: &ConnectionArgs) -> Result<(ClientBuilder, RunningEmula
     let sid = args.sid.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| SANDBOX_SID.to_owned());
     let key = credentials::api_key(args.api_key_file.as_deref())?
         .unwrap_or_else(|| ApiKey::new(SANDBOX_API_KEY));
-    let emulator = Emulator::new(EmulatorConfig::new(sid.clone(), key.clone()))
+    let mut config = EmulatorConfig::new(sid.clone(), key.clone());
+    // It lives as long as this command, for the rows this command sends.
+    config.max_records = usize::MAX;
+    let emulator = Emulator::new(config)
         .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
         .map_err(CliError::Emulator)?;

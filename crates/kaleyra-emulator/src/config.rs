@@ -35,9 +35,15 @@ pub struct EmulatorConfig {
     pub max_headers: usize,
     /// The `company_id` of created records.
     pub company_id: String,
+    /// Records kept at most (each takes about 600 bytes); a create beyond it is answered 507
+    /// (`E907`) and nothing is kept. See [`EmulatorConfig::DEFAULT_MAX_RECORDS`].
+    pub max_records: usize,
 }
 
 impl EmulatorConfig {
+    /// 200,000 records: an import of that many numbers fits, in about 120 MB.
+    pub const DEFAULT_MAX_RECORDS: usize = 200_000;
+
     /// The sandbox: the vendor's example SID and key, every default.
     pub fn sandbox() -> Self {
         EmulatorConfig::new(SANDBOX_SID, ApiKey::new(SANDBOX_API_KEY))
@@ -57,6 +63,7 @@ impl EmulatorConfig {
             max_connections: 1024,
             max_headers: 100,
             company_id: "ZEMU932d".to_owned(),
+            max_records: EmulatorConfig::DEFAULT_MAX_RECORDS,
         }
     }
 }

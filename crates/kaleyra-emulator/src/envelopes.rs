@@ -135,6 +135,19 @@ pub(crate) fn method_not_allowed() -> Failure {
     )
 }
 
+/// 507: the store holds `--max-records` records; nothing was created.
+pub(crate) fn store_full(max_records: usize) -> Failure {
+    failure(
+        StatusCode::INSUFFICIENT_STORAGE,
+        "E907",
+        "EMULATOR_ERROR",
+        "store",
+        format!(
+            "The emulator holds {max_records} records, its limit (--max-records): nothing was created. POST /__emulator/reset empties it."
+        ),
+    )
+}
+
 /// 400: the `x-emulator-fault` header cannot be read.
 pub(crate) fn bad_fault_header(detail: &str) -> Failure {
     failure(

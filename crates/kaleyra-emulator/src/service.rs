@@ -250,9 +250,11 @@ fn process(shared: &Shared, body: &[u8]) -> Response<ResponseBody> {
     // Copied before the lock: the store holds it only to admit and keep.
     let head = created.record_head().into();
     // Bound first: a guard in the `match` itself would be held to the end of the match.
-    let admission = shared.store().admit(valid.wa_number(), config.reject_duplicates, head);
+    let admission =
+        shared.store().admit(valid.wa_number(), config.reject_duplicates, config.max_records, head);
     match admission {
         Admission::Duplicate => failure_response(envelopes::duplicate()),
+        Admission::Full => failure_response(envelopes::store_full(config.max_records)),
         Admission::Create { id, not_first } => {
             json_response(StatusCode::OK, created.finish(id, not_first), None)
         }

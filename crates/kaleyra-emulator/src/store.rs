@@ -13,6 +13,8 @@ pub(crate) struct Store {
     /// Whether any record exists (kept, not computed: a scan per request made a large import
     /// quadratic).
     created_any: bool,
+    /// Records kept, all numbers together.
+    records: usize,
 }
 
 #[derive(Debug, Default)]
@@ -28,6 +30,8 @@ struct Entry {
 pub(crate) enum Admission {
     /// The number has a record and duplicates are refused.
     Duplicate,
+    /// The store holds as many records as it may: nothing was kept or counted.
+    Full,
     /// A record is to be made with this id; `not_first` tells whether this account created
     /// anything before.
     Create { id: u64, not_first: bool },
@@ -38,12 +42,18 @@ impl Store {
     /// record (written up to its `id`, which is decided here): one lock for both, so a second
     /// request for the number is a duplicate as soon as the first one is admitted, and its
     /// record is listed from then on.
+    /// Once `max_records` records are kept, a request for a new record is [`Admission::Full`].
     pub(crate) fn admit(
         &mut self,
         wa_number: &str,
         reject_duplicates: bool,
+        max_records: usize,
         record_head: Box<[u8]>,
     ) -> Admission {
+        let known = self.numbers.get(wa_number).is_some_and(|entry| entry.creations > 0);
+        if self.records >= max_records && !(known && reject_duplicates) {
+            return Admission::Full;
+        }
         let entry = match self.numbers.get_mut(wa_number) {
             Some(entry) => entry,
             None => self.numbers.entry(wa_number.to_owned()).or_default(),
@@ -53,6 +63,7 @@ impl Store {
             return Admission::Duplicate;
         }
         entry.creations += 1;
+        self.records += 1;
         self.next_id += 1;
         let not_first = std::mem::replace(&mut self.created_any, true);
         entry.records.push(KeptRecord { head: record_head, id: self.next_id, not_first });
@@ -93,7 +104,7 @@ mod tests {
     }
 
     fn create(store: &mut Store, number: &str) -> Admission {
-        store.admit(number, true, head("x"))
+        store.admit(number, true, usize::MAX, head("x"))
     }
 
     #[test]
@@ -107,7 +118,7 @@ mod tests {
         );
         assert_eq!(create(&mut store, "+13236550017"), Admission::Duplicate);
         assert_eq!(
-            store.admit("+13236550017", false, head("again")),
+            store.admit("+13236550017", false, usize::MAX, head("again")),
             Admission::Create { id: 3, not_first: true }
         );
         let entries = store.entries();
@@ -124,6 +135,24 @@ mod tests {
             Admission::Create { id: 1, not_first: false }
         );
         assert_eq!(store.entries()[0].records[0].not_first_request, 0);
+    }
+
+    #[test]
+    fn a_full_store_keeps_nothing_more_but_still_knows_its_duplicates() {
+        let mut store = Store::default();
+        assert!(matches!(
+            store.admit("+13236550017", true, 1, head("a")),
+            Admission::Create { .. }
+        ));
+        assert_eq!(store.admit("+13236550018", true, 1, head("b")), Admission::Full);
+        assert_eq!(store.admit("+13236550017", true, 1, head("a")), Admission::Duplicate);
+        assert_eq!(store.admit("+13236550017", false, 1, head("a")), Admission::Full);
+        assert_eq!(store.entries().len(), 1, "a refused number is not listed");
+        store.reset();
+        assert!(matches!(
+            store.admit("+13236550018", true, 1, head("b")),
+            Admission::Create { .. }
+        ));
     }
 
     #[test]

@@ -255,3 +255,24 @@ async fn a_body_under_the_limit_in_pieces_is_not_too_large() {
     let text = String::from_utf8_lossy(&answer);
     assert!(text.starts_with("HTTP/1.1 200"), "{}", &text[..text.len().min(400)]);
 }
+
+#[tokio::test]
+async fn a_full_store_answers_507_keeps_nothing_and_reset_empties_it() {
+    let mut config = config();
+    config.max_records = 2;
+    let emulator = start(config).await;
+    let body = |n: u32| format!(r#"{{"display_name":"a","wa_number":"+1323655{n:04}"}}"#);
+    assert_eq!(post(&emulator, body(1).as_bytes()).await.0, 200);
+    assert_eq!(post(&emulator, body(2).as_bytes()).await.0, 200);
+    let (status, answer) = post(&emulator, body(3).as_bytes()).await;
+    assert_eq!(status, 507);
+    let envelope = ErrorEnvelope::from_slice(&answer).unwrap();
+    assert_eq!(envelope.detail().code.as_str(), "E907");
+    assert!(envelope.detail().message.contains("--max-records"), "{envelope:?}");
+    // A duplicate is still told apart from a full store.
+    assert_eq!(post(&emulator, body(1).as_bytes()).await.0, 409);
+    assert_eq!(emulator.numbers().creations(), 2);
+    assert!(emulator.numbers().get("+13236550003").is_none());
+    emulator.reset();
+    assert_eq!(post(&emulator, body(3).as_bytes()).await.0, 200);
+}

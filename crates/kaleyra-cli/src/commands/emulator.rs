@@ -23,6 +23,7 @@ async fn serve(args: &EmulatorArgs) -> Result<Outcome, CliError> {
     let mut config = EmulatorConfig::new(sid.clone(), key);
     config.reject_duplicates = !args.allow_duplicates;
     config.max_body_bytes = args.max_body_bytes;
+    config.max_records = args.max_records;
     if args.seed_rules_only {
         config.rules = Rules::seed_only();
     }
