@@ -187,9 +187,22 @@ async fn serve(
         let builder = builder.clone();
         #[cfg(feature = "tls")]
         let tls = tls.clone();
+        let idle_limit = shared.config.header_read_timeout;
+        let pressure = permits.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let service = service_fn(move |request| service::handle(shared.clone(), request));
+            let activity = Arc::new(Activity::new());
+            let watched = activity.clone();
+            let service = service_fn(move |request| {
+                let busy = watched.start();
+                let response = service::handle(shared.clone(), request);
+                async move {
+                    let response = response.await;
+                    drop(busy);
+                    response
+                }
+            });
+            let watchdog = Watchdog { activity, idle_limit, pressure };
             #[cfg(feature = "tls")]
             if let Some(acceptor) = tls {
                 // The handshake gets the same time as a request head.
@@ -200,7 +213,7 @@ async fn serve(
                 };
                 if let Ok(Ok(stream)) = stream {
                     let connection = builder.serve_connection(TokioIo::new(stream), service);
-                    serve_until_shutdown(connection, shutdown).await;
+                    serve_until_shutdown(connection, shutdown, watchdog).await;
                 }
                 return;
             }
@@ -215,7 +228,7 @@ async fn serve(
                 return;
             }
             let connection = builder.serve_connection(TokioIo::new(stream), service);
-            serve_until_shutdown(connection, shutdown).await;
+            serve_until_shutdown(connection, shutdown, watchdog).await;
         });
     }
 
@@ -226,20 +239,96 @@ async fn serve(
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, permits.acquire_many(all)).await;
 }
 
-/// Serves `connection` until it ends or `shutdown` fires; then lets the request in flight (if
-/// any) finish and closes.
+/// Requests in flight on one connection, and when the last one ended.
+struct Activity {
+    in_flight: std::sync::atomic::AtomicUsize,
+    /// Milliseconds from `since` to the end of the last request (or the connection's start).
+    last: std::sync::atomic::AtomicU64,
+    since: tokio::time::Instant,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
+            last: std::sync::atomic::AtomicU64::new(0),
+            since: tokio::time::Instant::now(),
+        }
+    }
+
+    /// A request began; it ends when the guard drops.
+    fn start(self: &Arc<Self>) -> Busy {
+        self.in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Busy(self.clone())
+    }
+
+    /// How long the connection has had no request in flight (zero while it has one).
+    fn idle_for(&self) -> Duration {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.in_flight.load(Relaxed) > 0 {
+            return Duration::ZERO;
+        }
+        let last = Duration::from_millis(self.last.load(Relaxed));
+        self.since.elapsed().saturating_sub(last)
+    }
+}
+
+struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = u64::try_from(self.0.since.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.last.store(now, Relaxed);
+        self.0.in_flight.fetch_sub(1, Relaxed);
+    }
+}
+
+/// When a connection with no request in flight is let go: HTTP/2 keeps a connection open as long
+/// as its client answers pings, and HTTP/1 keep-alive as long as nothing is sent, so a thousand
+/// idle clients could hold every slot. An idle connection goes after `idle_limit` (the time a
+/// client has for a request head), or at once while every slot is taken and new clients wait.
+struct Watchdog {
+    activity: Arc<Activity>,
+    idle_limit: Duration,
+    pressure: Arc<Semaphore>,
+}
+
+impl Watchdog {
+    fn should_close(&self) -> bool {
+        let idle = self.activity.idle_for();
+        idle >= self.idle_limit
+            || (self.pressure.available_permits() == 0 && idle >= IDLE_UNDER_PRESSURE)
+    }
+}
+
+/// An idle connection is kept at least this long, even when slots run out (a client between
+/// two requests is not idle).
+const IDLE_UNDER_PRESSURE: Duration = Duration::from_millis(100);
+
+/// Serves `connection` until it ends, `shutdown` fires, or the watchdog lets it go; then lets
+/// the request in flight (if any) finish and closes, within `idle_limit` (a client that stops
+/// reading its answer does not hold the slot for ever).
 async fn serve_until_shutdown<C: GracefulConnection>(
     connection: C,
     mut shutdown: oneshot::Receiver<()>,
+    watchdog: Watchdog,
 ) {
     let mut connection = std::pin::pin!(connection);
-    tokio::select! {
-        biased;
-        _ = connection.as_mut() => return,
-        _ = &mut shutdown => {}
+    let check = (watchdog.idle_limit / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let mut ticks = tokio::time::interval(check);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            _ = connection.as_mut() => return,
+            _ = &mut shutdown => break,
+            _ = ticks.tick() => if watchdog.should_close() { break },
+        }
     }
     connection.as_mut().graceful_shutdown();
-    let _ = connection.await;
+    let grace = watchdog.idle_limit.max(Duration::from_secs(1));
+    let _ = tokio::time::timeout(grace, connection).await;
 }
 
 /// Closes with RST (zero linger) rather than FIN, as a crashed or overloaded proxy would.

@@ -172,3 +172,61 @@ async fn half_closed_connections_are_answered_or_closed() {
     assert_eq!(emulator.numbers().creations(), created);
     still_serving(&emulator, 8).await;
 }
+
+/// HTTP/2 connections that open no stream but answer every ping (hyper's client does) would
+/// keep their slots as long as they like: every slot taken, new clients are served once the
+/// idle ones are let go, and idle ones go by themselves after the head's deadline.
+#[tokio::test]
+async fn idle_http2_connections_answering_pings_do_not_lock_clients_out() {
+    let mut config = config();
+    config.max_connections = 4;
+    config.header_read_timeout = Duration::from_secs(2);
+    let emulator = start(config).await;
+    let mut drivers = Vec::new();
+    for _ in 0..4 {
+        let stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
+        let (sender, connection) =
+            hyper::client::conn::http2::handshake::<_, _, http_body_util::Empty<bytes::Bytes>>(
+                hyper_util::rt::TokioExecutor::new(),
+                hyper_util::rt::TokioIo::new(stream),
+            )
+            .await
+            .unwrap();
+        drivers.push((sender, tokio::spawn(connection)));
+    }
+    // Every slot is held by an idle connection: a new client is still served, at once.
+    tokio::time::timeout(Duration::from_secs(1), still_serving(&emulator, 1)).await.unwrap();
+    // And every idle connection ends by itself.
+    for (_sender, driver) in drivers {
+        let ended = tokio::time::timeout(Duration::from_secs(10), driver).await;
+        assert!(ended.is_ok(), "an idle HTTP/2 connection was kept");
+    }
+}
+
+/// A client that asks for a large answer and never reads it holds its slot only for a while.
+#[tokio::test]
+async fn a_client_that_stops_reading_its_answer_lets_go_of_its_slot() {
+    let mut config = config();
+    config.max_connections = 1;
+    config.header_read_timeout = Duration::from_millis(500);
+    config.reject_duplicates = false;
+    let emulator = start(config).await;
+    // Enough records for a listing (about 8 MB) far larger than the sockets' buffers.
+    let (address, description) = ("a".repeat(250), "d".repeat(500));
+    for n in 0..5_000 {
+        let body = format!(
+            r#"{{"display_name":"ok","wa_number":"+1323655{n:04}","address":"{address}","business_description":"{description}"}}"#
+        );
+        let mut bytes = head(body.len(), "").into_bytes();
+        bytes.extend_from_slice(body.as_bytes());
+        assert_eq!(exchange(&emulator, &bytes).await.0, 200);
+    }
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stuck = socket.connect(emulator.local_addr()).await.unwrap();
+    stuck.write_all(b"GET /__emulator/numbers HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    // Never read: the answer fills both sockets' buffers and stops.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(10), still_serving(&emulator, 9_999)).await.unwrap();
+    drop(stuck);
+}
