@@ -1,7 +1,7 @@
 //! The reports: `created.csv`, `rejected.csv`, `unknown.csv` and `failed.csv`, derived from the
 //! input and the journal, so that every input row is in exactly one of them, and
 //! `manifest.json`, which says what they were derived from. The five are written as one set
-//! (see [`set`]).
+//! (written whole beside the report directory, then swapped in).
 //!
 //! Each report has the input's columns, then its own (`id`, `status`; `http_status`, `code`,
 //! `parameter`, `message`; `reason`), then `line`. An input column with one of those names (a
