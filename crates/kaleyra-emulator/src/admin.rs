@@ -4,13 +4,21 @@ use serde::{Deserialize, Serialize};
 
 use kaleyra_model::NumberRecord;
 
-/// `GET /__emulator/numbers`.
+/// `GET /__emulator/numbers`, a page at a time (`?offset=N&limit=M`, 1,000 numbers by default,
+/// 10,000 at most), or all of it through [`crate::RunningEmulator::numbers`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NumbersReport {
     /// Create requests that reached the handler, whatever became of them.
     pub received: u64,
-    /// One entry per `wa_number` that came in a valid, authenticated request.
+    /// One entry per `wa_number` that came in a valid, authenticated request (this page's).
     pub numbers: Vec<NumberEntry>,
+    /// Numbers in all, every page together.
+    #[serde(default)]
+    pub total_numbers: u64,
+    /// The `offset` of the next page, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<u64>,
 }
 
 /// One number: how often it was asked for, how often it was created, and the records.

@@ -94,7 +94,7 @@ impl RunningEmulator {
         format!("{}://{}", self.scheme, self.local_addr)
     }
 
-    /// What was created, as `GET /__emulator/numbers` shows it.
+    /// What was created, every number at once (`GET /__emulator/numbers` gives it in pages).
     pub fn numbers(&self) -> NumbersReport {
         self.shared.report()
     }

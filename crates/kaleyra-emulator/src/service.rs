@@ -39,7 +39,8 @@ pub(crate) async fn handle(
     let path = parts.uri.path();
     if let Some(route) = path.strip_prefix(ADMIN_PREFIX) {
         // Boxed: the create route's future, which hyper moves per request, stays small.
-        return Ok(Box::pin(admin(&shared, route, &parts.method, body)).await);
+        let query = parts.uri.query().unwrap_or_default();
+        return Ok(Box::pin(admin(&shared, route, &parts.method, query, body)).await);
     }
     match create_route_sid(path) {
         Some(sid) if parts.method == Method::POST => {
@@ -348,13 +349,21 @@ async fn admin(
     shared: &Shared,
     route: &str,
     method: &Method,
+    query: &str,
     body: Incoming,
 ) -> Response<ResponseBody> {
     match (route, method.clone()) {
-        ("numbers", Method::GET) => {
-            let report = shared.report();
-            json_response(StatusCode::OK, serde_json::to_string(&report).unwrap_or_default(), None)
-        }
+        ("numbers", Method::GET) => match page(query) {
+            Ok((offset, limit)) => {
+                let report = shared.report_page(offset, limit);
+                json_response(
+                    StatusCode::OK,
+                    serde_json::to_string(&report).unwrap_or_default(),
+                    None,
+                )
+            }
+            Err(detail) => failure_response(envelopes::malformed_body("query", &detail)),
+        },
         ("reset", Method::POST) => {
             shared.reset();
             json_response(StatusCode::OK, r#"{"reset":true}"#.to_owned(), None)
@@ -388,6 +397,27 @@ async fn admin(
         ("faults", _) => not_allowed("GET, PUT"),
         _ => failure_response(envelopes::not_found()),
     }
+}
+
+/// Numbers per page of the admin listing, by default and at most: a page is built in memory.
+const PAGE: usize = 1_000;
+const MAX_PAGE: usize = 10_000;
+
+/// `offset` and `limit` of the admin listing's query.
+fn page(query: &str) -> Result<(usize, usize), String> {
+    let (mut offset, mut limit) = (0, PAGE);
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number =
+            value.parse::<usize>().map_err(|_| format!("`{name}` must be a whole number"))?;
+        match name {
+            "offset" => offset = number,
+            "limit" if (1..=MAX_PAGE).contains(&number) => limit = number,
+            "limit" => return Err(format!("`limit` goes from 1 to {MAX_PAGE}")),
+            _ => return Err(format!("unknown parameter `{name}`: offset and limit are known")),
+        }
+    }
+    Ok((offset, limit))
 }
 
 /// 405, with the `Allow` header RFC 9110 requires on it.

@@ -71,9 +71,27 @@ impl Shared {
     }
 
     pub(crate) fn report(&self) -> NumbersReport {
+        let numbers = self.store().entries();
         NumbersReport {
             received: self.received.load(Ordering::Relaxed),
-            numbers: self.store().entries(),
+            total_numbers: numbers.len() as u64,
+            numbers,
+            next_offset: None,
+        }
+    }
+
+    /// One page of the report: at most `limit` numbers from the `offset`-th.
+    pub(crate) fn report_page(&self, offset: usize, limit: usize) -> NumbersReport {
+        let (numbers, total) = {
+            let store = self.store();
+            (store.page(offset, limit), store.len())
+        };
+        let end = offset.saturating_add(numbers.len());
+        NumbersReport {
+            received: self.received.load(Ordering::Relaxed),
+            numbers,
+            total_numbers: total as u64,
+            next_offset: (end < total).then_some(end as u64),
         }
     }
 

@@ -72,8 +72,20 @@ impl Store {
 
     /// Every number, in order, with its records read back.
     pub(crate) fn entries(&self) -> Vec<NumberEntry> {
+        self.page(0, usize::MAX)
+    }
+
+    /// Numbers in all.
+    pub(crate) fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
+    /// At most `limit` numbers from the `offset`-th, in order, with their records read back.
+    pub(crate) fn page(&self, offset: usize, limit: usize) -> Vec<NumberEntry> {
         self.numbers
             .iter()
+            .skip(offset)
+            .take(limit)
             .map(|(wa_number, entry)| NumberEntry {
                 wa_number: wa_number.clone(),
                 requests: entry.requests,

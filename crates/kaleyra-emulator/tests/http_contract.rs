@@ -301,3 +301,40 @@ async fn a_slow_body_comes_whole_in_pieces() {
     assert!(started.elapsed() >= least, "{:?} for {pieces} pieces", started.elapsed());
     assert!(reads > 1, "the body came in one read");
 }
+
+#[tokio::test]
+async fn the_admin_listing_comes_in_pages() {
+    let emulator = start().await;
+    for n in 0..5 {
+        let body = format!(r#"{{"display_name":"x","wa_number":"+1323655{n:04}"}}"#);
+        assert_eq!(create(&emulator, &body).await.status, 200);
+    }
+    let page = |query: &str| {
+        let emulator = &emulator;
+        let path = format!("/__emulator/numbers{query}");
+        async move {
+            let answer = send(emulator, "GET", &path, &[], "").await;
+            (answer.status, serde_json::from_str::<serde_json::Value>(&answer.body).unwrap())
+        }
+    };
+    let (status, first) = page("?limit=2").await;
+    assert_eq!(status, 200);
+    let numbers = |page: &serde_json::Value| -> Vec<String> {
+        page["numbers"].as_array().unwrap().iter().map(|n| n["wa_number"].to_string()).collect()
+    };
+    assert_eq!(numbers(&first), ["\"+13236550000\"", "\"+13236550001\""]);
+    assert_eq!(
+        (first["total_numbers"].as_u64(), first["next_offset"].as_u64()),
+        (Some(5), Some(2))
+    );
+    let (_, last) = page("?offset=4&limit=2").await;
+    assert_eq!(numbers(&last), ["\"+13236550004\""]);
+    assert!(last.get("next_offset").is_none(), "{last}");
+    let (_, all) = page("").await;
+    assert_eq!(numbers(&all).len(), 5);
+    for bad in ["?limit=0", "?limit=10001", "?offset=x", "?page=2"] {
+        let (status, envelope) = page(bad).await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(envelope["error"]["parameter"], "query", "{bad}");
+    }
+}
