@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use std::time::Duration;
 use kaleyra_bulk::import::{self, ImportError, ImportOptions, Silent, Summary};
 use kaleyra_bulk::journal::RowState;
 use kaleyra_bulk::{Format, report};
-use kaleyra_emulator::{Emulator, EmulatorConfig, Fault, FaultPlan, FaultRule, RunningEmulator};
+use kaleyra_emulator::{Fault, FaultPlan, FaultRule, RunningEmulator};
 use kaleyra_model::ApiKey;
 use kaleyra_transport::{Client, RetryPolicy};
 
@@ -19,10 +21,7 @@ const SID: &str = "HX0BULK";
 const KEY: &str = "bulk-key-0123";
 
 async fn emulator() -> RunningEmulator {
-    Emulator::new(EmulatorConfig::new(SID, ApiKey::new(KEY)))
-        .bind("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    common::emulator(SID, KEY).await
 }
 
 fn client(emulator: &RunningEmulator) -> Client {
@@ -30,15 +29,9 @@ fn client(emulator: &RunningEmulator) -> Client {
         max_attempts: 3,
         initial_backoff: Duration::from_millis(5),
         max_backoff: Duration::from_millis(20),
-        retry_rate_limited: false,
         ..RetryPolicy::default()
     };
-    Client::builder(SID, ApiKey::new(KEY))
-        .base_url(emulator.base_url())
-        .retry_policy(retry)
-        .request_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
+    common::client(emulator, SID, KEY, retry)
 }
 
 /// `valid` good rows (numbers +1323655NNNN) and every 10th row invalid in some way.

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,27 +13,18 @@ use std::time::Duration;
 use kaleyra_bulk::import::{self, ImportError, ImportOptions, Silent, Summary};
 use kaleyra_bulk::lock::LockError;
 use kaleyra_bulk::{Format, report};
-use kaleyra_emulator::{Emulator, EmulatorConfig, Fault, FaultPlan, FaultRule, RunningEmulator};
-use kaleyra_model::ApiKey;
+use kaleyra_emulator::{Fault, FaultPlan, FaultRule, RunningEmulator};
 use kaleyra_transport::{Client, RetryPolicy};
 
 const SID: &str = "HX0MISUSE";
 const KEY: &str = "misuse-key-0123";
 
 async fn emulator() -> RunningEmulator {
-    Emulator::new(EmulatorConfig::new(SID, ApiKey::new(KEY)))
-        .bind("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
+    common::emulator(SID, KEY).await
 }
 
 fn client(emulator: &RunningEmulator) -> Client {
-    let retry = RetryPolicy { retry_rate_limited: false, ..RetryPolicy::default() };
-    Client::builder(SID, ApiKey::new(KEY))
-        .base_url(emulator.base_url())
-        .retry_policy(retry)
-        .build()
-        .unwrap()
+    common::client(emulator, SID, KEY, RetryPolicy::default())
 }
 
 /// `rows` valid rows.
