@@ -239,13 +239,7 @@ fn a_server_echoing_the_key_gets_it_masked_everywhere_it_is_kept() {
     assert!(all.contains("api-key: ****"), "the echo is there, masked: {all}");
     assert!(!all.contains(KEY) && !all.contains(&KEY[..12]), "{all}");
 
-    let add = kaleyra()
-        .args(["number", "add", "--display-name", "x", "--wa-number", "+13236550017"])
-        .env("KALEYRA_SID", SID)
-        .env("KALEYRA_API_KEY", KEY)
-        .env("KALEYRA_BASE_URL", &base_url)
-        .output()
-        .unwrap();
+    let add = number_add_at(&base_url);
     let text =
         String::from_utf8_lossy(&add.stderr).into_owned() + &String::from_utf8_lossy(&add.stdout);
     assert!(text.contains("****") && !text.contains(KEY), "{text}");
@@ -328,6 +322,17 @@ fn flags_beat_the_environment_which_beats_the_defaults() {
     );
 }
 
+/// `number add` of one number against the server at `base_url`.
+fn number_add_at(base_url: &str) -> std::process::Output {
+    kaleyra()
+        .args(["number", "add", "--display-name", "x", "--wa-number", "+13236550017"])
+        .env("KALEYRA_SID", SID)
+        .env("KALEYRA_API_KEY", KEY)
+        .env("KALEYRA_BASE_URL", base_url)
+        .output()
+        .unwrap()
+}
+
 /// A record whose name carries terminal escape sequences (set the window title, clear the
 /// screen) is printed with them escaped, and so is an error quoting such text.
 #[test]
@@ -337,26 +342,14 @@ fn server_text_reaches_the_terminal_escaped() {
             .unwrap()
             .replace("\"name\": \"xyz\"", "\"name\": \"x\\u001b]0;pwned\\u0007\\u001b[2Jy\"");
     let base_url = hostile_server(move |_| ("200 OK", "application/json", success.clone()));
-    let output = kaleyra()
-        .args(["number", "add", "--display-name", "x", "--wa-number", "+13236550017"])
-        .env("KALEYRA_SID", SID)
-        .env("KALEYRA_API_KEY", KEY)
-        .env("KALEYRA_BASE_URL", &base_url)
-        .output()
-        .unwrap();
+    let output = number_add_at(&base_url);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("  name: x\\u{1b}]0;pwned\\u{7}\\u{1b}[2Jy\n"), "{stdout}");
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
 
     let garbage = hostile_server(|_| ("418 Teapot", "text/plain", "\u{1b}[2Jboom".to_owned()));
-    let output = kaleyra()
-        .args(["number", "add", "--display-name", "x", "--wa-number", "+13236550017"])
-        .env("KALEYRA_SID", SID)
-        .env("KALEYRA_API_KEY", KEY)
-        .env("KALEYRA_BASE_URL", &garbage)
-        .output()
-        .unwrap();
+    let output = number_add_at(&garbage);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("\\u{1b}[2Jboom") && !stderr.contains('\u{1b}'), "{stderr:?}");
 }
