@@ -353,3 +353,52 @@ fn server_text_reaches_the_terminal_escaped() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("\\u{1b}[2Jboom") && !stderr.contains('\u{1b}'), "{stderr:?}");
 }
+
+/// SIGKILL at random moments of runs that send rows and rewrite the reports (so that each set
+/// differs from the last): whatever the moment, the report directory holds one whole set (every
+/// row in exactly one report) or is missing until the next run puts it right; never the reports
+/// of two runs mixed.
+#[test]
+fn a_kill_while_the_reports_are_written_never_leaves_a_mixed_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_runtime, emulator) = common::emulator(SID, KEY);
+    let input = dir.path().join("numbers.csv");
+    write_csv(&input, 3_000);
+    let reports = dir.path().join("numbers.csv-reports");
+    let mut state =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    eprintln!("seed {state}");
+    // A first run killed once it has sent some rows.
+    let mut first = import(&input, &emulator.base_url(), &[]).spawn().unwrap();
+    while emulator.numbers().received < 100 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let (mut whole, mut missing) = (0, 0);
+    for _ in 0..30 {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let flags = ["--resume", "--retry-unknown"];
+        let mut child = import(&input, &emulator.base_url(), &flags).spawn().unwrap();
+        std::thread::sleep(Duration::from_micros(u64::from(state >> 8) % 400_000));
+        let _ = child.kill();
+        let _ = child.wait();
+        if !reports.exists() {
+            missing += 1;
+            continue;
+        }
+        let mut numbers = Vec::new();
+        for name in ["created.csv", "rejected.csv", "unknown.csv", "failed.csv"] {
+            let mut reader = csv::Reader::from_path(reports.join(name)).unwrap();
+            numbers.extend(reader.records().map(|r| r.unwrap()[1].to_owned()));
+        }
+        let distinct: std::collections::BTreeSet<_> = numbers.iter().collect();
+        assert_eq!((numbers.len(), distinct.len()), (3_000, 3_000), "a mixed or partial set");
+        whole += 1;
+    }
+    eprintln!("{whole} whole sets, {missing} times with no set");
+    let flags = ["--resume", "--retry-unknown"];
+    let status = import(&input, &emulator.base_url(), &flags).status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_each_created_once(&emulator, 3_000);
+}
