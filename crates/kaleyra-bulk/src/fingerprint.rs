@@ -6,7 +6,7 @@ use std::path::Path;
 /// `fnv1a64:<hash>:<length>` of the file's bytes. Not cryptographic: it guards against mistakes
 /// (another file, an edited file), not against an adversary.
 pub fn of_file(path: &Path) -> std::io::Result<String> {
-    scan(path).map(|scanned| scanned.fingerprint)
+    scan_reader(std::fs::File::open(path)?).map(|scanned| scanned.fingerprint)
 }
 
 /// What one read of the input tells: its fingerprint and its line count.
@@ -19,13 +19,23 @@ pub struct Scanned {
     pub lines: u64,
 }
 
-/// The fingerprint and the line count, in one read of the file.
-pub fn scan(path: &Path) -> std::io::Result<Scanned> {
-    scan_reader(std::fs::File::open(path)?)
+/// The fingerprint and the line count of everything `reader` gives, in one read.
+pub fn scan_reader(reader: impl Read) -> std::io::Result<Scanned> {
+    let (hash, lines) = digest(reader)?;
+    Ok(Scanned { fingerprint: format!("fnv1a64:{:016x}:{}", hash.hash, hash.length), lines })
 }
 
-/// The fingerprint and the line count of everything `reader` gives.
-pub fn scan_reader(mut reader: impl Read) -> std::io::Result<Scanned> {
+/// `fnv1a64:<hash>` of the first `length` bytes of the file at `path`; `None` when the file
+/// is shorter than that. It tells whether a file that only grows (a journal) still begins with
+/// what it held before.
+pub fn of_prefix(path: &Path, length: u64) -> std::io::Result<Option<String>> {
+    let (hash, _) = digest(std::fs::File::open(path)?.take(length))?;
+    Ok((hash.length == length).then(|| format!("fnv1a64:{:016x}", hash.hash)))
+}
+
+/// The hash of everything `reader` gives, and its lines (the last one counted whether or not it
+/// ends in a newline).
+fn digest(mut reader: impl Read) -> std::io::Result<(Fnv, u64)> {
     let mut hash = Fnv::default();
     let (mut lines, mut last) = (0u64, b'\n');
     let mut buffer = vec![0u8; 256 * 1024];
@@ -38,27 +48,7 @@ pub fn scan_reader(mut reader: impl Read) -> std::io::Result<Scanned> {
         lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
         last = chunk.last().copied().unwrap_or(last);
     }
-    Ok(Scanned {
-        fingerprint: format!("fnv1a64:{:016x}:{}", hash.hash, hash.length),
-        lines: lines + u64::from(last != b'\n'),
-    })
-}
-
-/// `fnv1a64:<hash>` of the first `length` bytes of the file at `path`; `None` when the file
-/// is shorter than that. It tells whether a file that only grows (a journal) still begins with
-/// what it held before.
-pub fn of_prefix(path: &Path, length: u64) -> std::io::Result<Option<String>> {
-    let mut reader = std::fs::File::open(path)?.take(length);
-    let mut hash = Fnv::default();
-    let mut buffer = vec![0u8; 256 * 1024];
-    loop {
-        let read = reader.read(&mut buffer)?;
-        match buffer.get(..read).filter(|chunk| !chunk.is_empty()) {
-            Some(chunk) => hash.write(chunk),
-            None => break,
-        }
-    }
-    Ok((hash.length == length).then(|| format!("fnv1a64:{:016x}", hash.hash)))
+    Ok((hash, lines + u64::from(last != b'\n')))
 }
 
 /// FNV-1a, 64 bits, and the bytes it has seen.
@@ -123,12 +113,12 @@ mod tests {
             [("", 0), ("a", 1), ("a\n", 1), ("a\nb", 2), ("\n\n", 2), ("a\r\nb\r\n", 2)]
         {
             std::fs::write(&path, text).unwrap();
-            let scanned = super::scan(&path).unwrap();
+            let scanned = super::scan_reader(std::fs::File::open(&path).unwrap()).unwrap();
             assert_eq!(scanned.lines, lines, "{text:?}");
             assert_eq!(scanned.fingerprint, super::of_file(&path).unwrap());
         }
         // Lines across the read buffer's 256 KiB.
         std::fs::write(&path, "x\n".repeat(200_000) + "last").unwrap();
-        assert_eq!(super::scan(&path).unwrap().lines, 200_001);
+        assert_eq!(super::scan_reader(std::fs::File::open(&path).unwrap()).unwrap().lines, 200_001);
     }
 }
