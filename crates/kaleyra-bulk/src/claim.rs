@@ -29,6 +29,8 @@ impl Claim {
         let dir = absolute(&options.report_dir)?;
         let input_path = absolute(input.path())?;
         let refuse = |message: String| Err(ImportError::Paths(message));
+        let report_dir_error =
+            |source| ImportError::ReportDir { path: options.report_dir.clone(), source };
 
         if input.is(&journal) || journal == input_path {
             return refuse(format!(
@@ -63,26 +65,16 @@ impl Claim {
             }
         }
         if let Some(parent) = dir.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| ImportError::ReportDir {
-                path: options.report_dir.clone(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent).map_err(report_dir_error)?;
         }
 
         let journal_lock = Lock::acquire(&journal)?;
         let reports_lock = Lock::acquire(&dir)?;
-        set::recover(&dir).map_err(|source| ImportError::ReportDir {
-            path: options.report_dir.clone(),
-            source,
-        })?;
+        set::recover(&dir).map_err(report_dir_error)?;
         // The directory must be one the set can be written beside and swapped into: make sure
         // now, not after sending.
-        set::start(&dir).and_then(std::fs::remove_dir).map_err(|source| {
-            ImportError::ReportDir { path: options.report_dir.clone(), source }
-        })?;
-        if let Some(name) = set::foreign_entry(&dir)
-            .map_err(|source| ImportError::ReportDir { path: options.report_dir.clone(), source })?
-        {
+        set::start(&dir).and_then(std::fs::remove_dir).map_err(report_dir_error)?;
+        if let Some(name) = set::foreign_entry(&dir).map_err(report_dir_error)? {
             return refuse(format!(
                 "the report directory {} holds {:?}, which is no report: the reports are \
                  replaced as a whole directory, so they need one of their own (pass another \
@@ -91,10 +83,7 @@ impl Claim {
                 name
             ));
         }
-        let manifest = Manifest::read(&dir).map_err(|source| ImportError::ReportDir {
-            path: options.report_dir.clone(),
-            source,
-        })?;
+        let manifest = Manifest::read(&dir).map_err(report_dir_error)?;
         if let Some(manifest) = manifest {
             check_manifest(&manifest, &journal, options)?;
         }
