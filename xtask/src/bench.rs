@@ -209,6 +209,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
     doc.push_str(WHAT_EACH_FIGURE_INCLUDES);
     let path = root.join("docs/benchmarks.md");
+    // `cargo xtask phone-reference --write` owns a section of its own; keep it.
+    let previous = std::fs::read_to_string(&path).unwrap_or_default();
+    if let Some(section) = crate::phone_reference::section_of(&previous) {
+        doc = crate::phone_reference::replace_section(&doc, &format!("{section}\n"));
+    }
     std::fs::write(&path, &doc).map_err(|e| format!("{}: {e}", path.display()))?;
     print!("{doc}");
     Ok(())

@@ -1,7 +1,10 @@
 //! `cargo xtask`: the project's own automation.
 //!
 //! - `cargo xtask codegen [--check]`: the Rust tables, `docs/openapi.yaml` and
-//!   `docs/reference.md` from `spec/kaleyra.toml`; the phone tables from `phonenumber`'s metadata.
+//!   `docs/reference.md` from `spec/kaleyra.toml`; the phone tables from
+//!   `crates/kaleyra-phone/metadata.json` (`--update-phone` refreshes it from PyPI first).
+//! - `cargo xtask phone-reference [--python PATH] [--count N] [--write]`: the phone verdicts
+//!   against the reference, PyPI `phonenumbers`.
 //! - `cargo xtask release VERSION [--publish] [--no-verify]`: bump, changelog, packages,
 //!   artifacts in `target/dist/`.
 //! - `cargo xtask deny`: licenses, sources and banned crates of the dependency tree.
@@ -14,6 +17,8 @@ mod bench_process;
 mod codegen;
 mod deny;
 mod openapi;
+mod phone_program;
+mod phone_reference;
 mod phone_tables;
 mod release;
 mod spec;
@@ -27,7 +32,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         None | Some("help" | "--help" | "-h") => {
             println!(
-                "cargo xtask <task>\n\ntasks:\n  release VERSION [--publish] [--no-verify]   bump, changelog, cargo package, target/dist/\n  deny                                 licenses, sources and banned crates, offline\n  bench [--rows N] [--memory-rows N] [--seconds N]   measure the emulator, import, validate and cold start, write docs/benchmarks.md"
+                "cargo xtask <task>\n\ntasks:\n  release VERSION [--publish] [--no-verify]   bump, changelog, cargo package, target/dist/\n  codegen [--check] [--update-phone]   generated files from the spec and the phone metadata\n  phone-reference [--python PATH] [--count N] [--write]   phone verdicts against PyPI phonenumbers\n  deny                                 licenses, sources and banned crates, offline\n  bench [--rows N] [--memory-rows N] [--seconds N]   measure the emulator, import, validate and cold start, write docs/benchmarks.md"
             );
             Ok(())
         }
@@ -35,6 +40,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
         Some("deny") => deny::run(&args[1..]),
+        Some("phone-reference") => phone_reference::run(&args[1..]),
         Some(other) => Err(format!("unknown task `{other}`")),
     };
     match result {

@@ -1,32 +1,88 @@
-//! The phone tables of `kaleyra-validate`: libphonenumber's metadata, as compiled into the
-//! `phonenumber` crate, turned into one small DFA per region over the ten ASCII digits.
+//! The phone tables of `kaleyra-phone`: Google's libphonenumber metadata, as the PyPI package
+//! `phonenumbers` carries it (dumped to `crates/kaleyra-phone/metadata.json` by
+//! `cargo xtask codegen --update-phone`), turned into one small DFA per region over the ten
+//! ASCII digits, and one backtracking program per national prefix for parsing.
 //!
-//! The library walks these tables instead of asking the crate, which costs ~47 ms to load its
-//! metadata and ~5 µs per number. Every regex the crate consults for a strict E.164 number
-//! goes into the region's DFA as one pattern: the general descriptor, the ten type
-//! descriptors `number_type` tries, the region's leading digits and its national prefix for
-//! parsing. The crate matches each with `find(..).start() == 0`, so the DFA is anchored at the
-//! start only, and reports (`MatchKind::All`) every pattern with a match ending anywhere.
+//! Every pattern the reference consults for a strict E.164 number goes into the region's DFA:
+//! the general descriptor and the ten type descriptors `_number_type_helper` tries (which the
+//! reference matches whole), the leading digits and the national prefix for parsing (matched
+//! at the start). The DFA is anchored at the start only and reports (`MatchKind::All`) every
+//! pattern with a match ending anywhere, so one walk answers both kinds of question.
+//!
+//! The national prefix for parsing also needs where its match ends and what its groups
+//! captured (the reference rewrites the number with them), which a DFA cannot say; it becomes
+//! a program for the library's small backtracking matcher (`crate::phone_program`).
 //!
 //! Layout of `tables.bin`: for each region in `REGIONS` order, its states, each 12 little-endian
 //! `u16`: the next state for digits 0 to 9 (state 0 is dead), then the mask of patterns whose
 //! match ends just before the last digit read, then the mask of those whose match ends at the end
-//! of the input. The index (`tables.rs`) says where each region starts.
+//! of the input. The index (`index.rs`) says where each region starts.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
+use std::path::Path;
 
-use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex_automata::dfa::{Automaton, StartKind, dense};
-use regex_automata::util::{start, syntax};
+use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind};
+use serde::Deserialize;
 
-/// Bits of a pattern mask; must match `kaleyra-validate/src/phone/tables.rs`.
+/// Bits of a pattern mask; must match `kaleyra-phone/src/tables.rs`.
 const GENERAL: usize = 0;
+const DESCRIPTORS: usize = 11;
 const LEADING_DIGITS: usize = 11;
 const NATIONAL_PREFIX_FOR_PARSING: usize = 12;
-const DESCRIPTORS: usize = 11;
 const STATE_WORDS: usize = 12;
+
+/// `metadata.json`, as `xtask/phone/dump_metadata.py` writes it.
+#[derive(Debug, Deserialize)]
+pub struct Metadata {
+    pub version: String,
+    pub codes: Vec<CountryCode>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CountryCode {
+    pub code: u16,
+    pub regions: Vec<RegionMetadata>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegionMetadata {
+    pub id: Option<String>,
+    pub national_prefix: Option<String>,
+    /// Example numbers (national) of other kinds: short codes, emergency numbers...
+    pub other_examples: Vec<String>,
+    pub national_prefix_for_parsing: Option<String>,
+    pub national_prefix_transform_rule: Option<String>,
+    pub leading_digits: Option<String>,
+    pub same_mobile_and_fixed_line_pattern: bool,
+    /// General first, then the types in the order `_number_type_helper` tries them.
+    pub descriptors: Vec<Option<Descriptor>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Descriptor {
+    pub pattern: String,
+    pub example: Option<String>,
+    pub lengths: Vec<i32>,
+    pub local_lengths: Vec<i32>,
+}
+
+impl RegionMetadata {
+    /// Every example number of the region (national), descriptors' first.
+    pub fn examples(&self) -> impl Iterator<Item = &str> {
+        let descriptors = self.descriptors.iter().flatten().filter_map(|d| d.example.as_deref());
+        descriptors.chain(self.other_examples.iter().map(String::as_str))
+    }
+}
+
+impl Metadata {
+    pub fn read(path: &Path) -> Result<Metadata, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
 
 /// The generated index (Rust source, before rustfmt) and the state tables.
 pub struct PhoneTables {
@@ -34,147 +90,178 @@ pub struct PhoneTables {
     pub states: Vec<u8>,
 }
 
-pub fn generate(header: &str) -> Result<PhoneTables, String> {
-    // By code, not `DATABASE.iter()`: that walks a map by region id, where the non-geographic
-    // entities all share the id "001" and only one of them survives.
-    let codes: BTreeMap<u16, Vec<String>> = (1..1000u16)
-        .filter_map(|code| {
-            let regions = DATABASE.region(&code)?;
-            Some((code, regions.into_iter().map(str::to_owned).collect()))
-        })
-        .collect();
-
-    let mut index = String::from(header);
+pub fn generate(header: &str, metadata: &Metadata) -> Result<PhoneTables, String> {
     let mut states = Vec::new();
     let mut regions_out = String::new();
     let mut codes_out = String::new();
     let mut by_code = vec![0u16; 1000];
     let mut region_count = 0usize;
 
-    for (code_index, (code, regions)) in codes.iter().enumerate() {
-        let non_geographic = regions.iter().any(|r| r == "001");
-        if non_geographic && regions.len() != 1 {
-            return Err(format!("code {code}: \"001\" shares its code with other regions"));
+    for (code_index, code) in metadata.codes.iter().enumerate() {
+        let number = code.code;
+        if !(1..1000).contains(&number) || by_code[usize::from(number)] != 0 {
+            return Err(format!("country code {number} out of range or listed twice"));
+        }
+        let non_geographic = code.regions.iter().any(|r| r.id.is_none());
+        if non_geographic && code.regions.len() != 1 {
+            return Err(format!("+{number}: a non-geographic entity shares its code"));
         }
         let mut members = Vec::new();
-        for id in regions {
-            if !non_geographic && id.parse::<phonenumber::country::Id>().is_err() {
-                return Err(format!("region {id} is not a country id the crate knows"));
-            }
-            let meta = if non_geographic {
-                DATABASE.by_code(code).and_then(|m| m.into_iter().next())
-            } else {
-                DATABASE.by_id(id.as_str())
-            }
-            .ok_or_else(|| format!("no metadata for region {id}"))?;
-            // Each region belongs to one code, so every (code, region) pair comes once.
-            let number = region_count;
-            region_count += 1;
+        for meta in &code.regions {
+            let name = meta.id.as_deref().unwrap_or("001");
+            let context = |e: String| format!("region {name} (+{number}): {e}");
             let offset = states.len() / (2 * STATE_WORDS);
-            let lengths =
-                region(meta, &mut states).map_err(|e| format!("region {id} (+{code}): {e}"))?;
-            let id_literal =
-                if non_geographic { "None".to_owned() } else { format!("Some({id:?})") };
-            let prefix = match meta.national_prefix() {
-                Some(p) => format!("Some({p:?})"),
-                None => "None".to_owned(),
-            };
-            let lengths: Vec<String> = lengths.iter().map(|m| format!("{m:#x}")).collect();
-            let _ = writeln!(
-                regions_out,
-                "Region {{ id: {id_literal}, national_prefix: {prefix}, leading_digits: {}, prefix_for_parsing: {}, states: {offset}, lengths: [{}] }},",
-                meta.leading_digits().is_some(),
-                meta.national_prefix_for_parsing().is_some(),
-                lengths.join(", ")
-            );
-            members.push(number);
+            region_states(meta, &mut states).map_err(context)?;
+            let fields = region_fields(meta, offset).map_err(context)?;
+            let _ = writeln!(regions_out, "Region {{ {fields} }},");
+            members.push(region_count);
+            region_count += 1;
         }
-        by_code[usize::from(*code)] = u16::try_from(code_index + 1).map_err(|e| e.to_string())?;
+        by_code[usize::from(number)] = u16::try_from(code_index + 1).map_err(|e| e.to_string())?;
         let _ = writeln!(codes_out, "&{members:?},");
     }
 
+    let mut index = String::from(header);
     let _ = writeln!(
         index,
-        "//! Index of `tables.bin`, generated from the metadata of `phonenumber` {}.\n",
-        phonenumber_version()
-    );
-    let _ = writeln!(index, "use super::tables::Region;\n");
-    let _ = writeln!(
-        index,
-        "/// Each region, with where its states start in `tables.bin` (in states).\npub(super) static REGIONS: [Region; {}] = [\n{regions_out}];\n",
-        region_count
+        "//! Index of `tables.bin`, generated from the metadata of libphonenumber as the PyPI package \
+         `phonenumbers` {} carries it.\n",
+        metadata.version
     );
     let _ = writeln!(
         index,
-        "/// For each country code, its regions in the order the crate tries them.\npub(super) static CODES: [&[u16]; {}] = [\n{codes_out}];\n",
-        codes.len()
+        "use crate::prefix::Inst::*;\nuse crate::prefix::NationalPrefix;\nuse crate::tables::{{Lengths, Region}};\n"
     );
     let _ = writeln!(
         index,
-        "/// Country code (0 to 999) to 1 + its index in `CODES`, or 0 for none.\npub(super) static BY_CODE: [u16; 1000] = {by_code:?};"
+        "/// The version of `phonenumbers` whose metadata the tables hold.\npub(crate) const METADATA_VERSION: &str = {:?};\n",
+        metadata.version
+    );
+    let _ = writeln!(
+        index,
+        "/// Each region, with where its states start in `tables.bin` (in states).\npub(crate) static REGIONS: [Region; {region_count}] = [\n{regions_out}];\n"
+    );
+    let _ = writeln!(
+        index,
+        "/// For each country code, its regions in the order the reference tries them (the first is the \
+         one whose national prefix the parser strips).\npub(crate) static CODES: [&[u16]; {}] = [\n{codes_out}];\n",
+        metadata.codes.len()
+    );
+    let _ = writeln!(
+        index,
+        "/// Country code (0 to 999) to 1 + its index in `CODES`, or 0 for none.\npub(crate) static BY_CODE: [u16; 1000] = {by_code:?};"
     );
     Ok(PhoneTables { index, states })
 }
 
-/// The version of `phonenumber` in Cargo.lock, which is the one compiled into xtask.
-fn phonenumber_version() -> String {
-    let lock = crate::workspace_root()
-        .and_then(|root| {
-            std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| e.to_string())
-        })
-        .unwrap_or_default();
-    lock.split("[[package]]")
-        .find(|p| p.contains("name = \"phonenumber\""))
-        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
-        .map(|v| v.trim_end_matches('"').to_owned())
-        .unwrap_or_else(|| "(unknown)".to_owned())
-}
-
-/// The descriptors `number_type` consults, in its order, general first: bit `i` is entry `i`.
-fn descriptors(meta: &Metadata) -> [Option<&Descriptor>; DESCRIPTORS] {
-    let d = meta.descriptors();
-    [
-        Some(d.general()),
-        d.premium_rate(),
-        d.toll_free(),
-        d.shared_cost(),
-        d.voip(),
-        d.personal_number(),
-        d.pager(),
-        d.uan(),
-        d.voicemail(),
-        d.fixed_line(),
-        d.mobile(),
-    ]
-}
-
-/// Appends the region's states to `out`; returns its descriptors' possible lengths.
-fn region(meta: &Metadata, out: &mut Vec<u8>) -> Result<[u32; DESCRIPTORS], String> {
-    let mut patterns: Vec<String> = Vec::new();
-    let mut bit_of: Vec<usize> = Vec::new();
+/// The fields of one `Region` literal.
+fn region_fields(meta: &RegionMetadata, states: usize) -> Result<String, String> {
+    let general = general(meta)?;
+    let id = match &meta.id {
+        Some(id) if id.len() == 2 && id.bytes().all(|b| b.is_ascii_uppercase()) => {
+            format!("Some({id:?})")
+        }
+        Some(id) => return Err(format!("region id {id:?} is not ISO 3166-1 alpha-2")),
+        None => "None".to_owned(),
+    };
     let mut lengths = [0u32; DESCRIPTORS];
-    for (bit, descriptor) in descriptors(meta).into_iter().enumerate() {
-        let Some(descriptor) = descriptor else { continue };
-        lengths[bit] = length_mask(descriptor.possible_length())?;
-        patterns.push(descriptor.national_number().as_str().to_owned());
-        bit_of.push(bit);
+    for (bit, descriptor) in descriptors(meta)?.iter().enumerate() {
+        if let Some(descriptor) = descriptor {
+            lengths[bit] = length_mask(&descriptor.lengths)?;
+        }
     }
-    if let Some(re) = meta.leading_digits() {
-        patterns.push(re.as_str().to_owned());
-        bit_of.push(LEADING_DIGITS);
+    let lengths: Vec<String> = lengths.iter().map(|m| format!("{m:#x}")).collect();
+    let national_prefix = match &meta.national_prefix_for_parsing {
+        Some(pattern) if !pattern.is_empty() => {
+            let program = crate::phone_program::compile(pattern)?;
+            let rule = meta.national_prefix_transform_rule.as_deref().unwrap_or("");
+            check_transform_rule(rule, program.groups)?;
+            format!(
+                "Some(&NationalPrefix {{ pattern: {pattern:?}, groups: {}, transform: {rule:?}, program: &[{}] }})",
+                program.groups,
+                program.insts.join(", ")
+            )
+        }
+        _ => "None".to_owned(),
+    };
+    Ok(format!(
+        "id: {id}, leading_digits: {}, national_prefix: {national_prefix}, states: {states}, \
+         general: Lengths {{ possible: {:#x}, local_only: {:#x} }}, lengths: [{}]",
+        meta.leading_digits.as_deref().is_some_and(|l| !l.is_empty()),
+        length_mask(&general.lengths)?,
+        length_bits(&general.local_lengths)?,
+        lengths.join(", ")
+    ))
+}
+
+fn general(meta: &RegionMetadata) -> Result<&Descriptor, String> {
+    let general = meta.descriptors.first().and_then(Option::as_ref);
+    let general = general.ok_or("no general descriptor")?;
+    let sorted = general.lengths.windows(2).all(|w| w[0] < w[1]);
+    if general.lengths.is_empty() || !sorted {
+        return Err(format!("general possible lengths {:?} not sorted or empty", general.lengths));
     }
-    if let Some(re) = meta.national_prefix_for_parsing() {
-        patterns.push(re.as_str().to_owned());
-        bit_of.push(NATIONAL_PREFIX_FOR_PARSING);
+    Ok(general)
+}
+
+/// The descriptors a number's type is decided on, general first. A mobile pattern equal to the
+/// fixed-line one is never consulted by the reference (a fixed-line match decides first), so
+/// it is left out.
+fn descriptors(meta: &RegionMetadata) -> Result<[Option<&Descriptor>; DESCRIPTORS], String> {
+    if meta.descriptors.len() != DESCRIPTORS {
+        return Err(format!("{} descriptors, expected {DESCRIPTORS}", meta.descriptors.len()));
+    }
+    let mut out = [None; DESCRIPTORS];
+    for (slot, descriptor) in out.iter_mut().zip(&meta.descriptors) {
+        *slot = descriptor.as_ref().filter(|d| !d.pattern.is_empty());
+    }
+    if meta.same_mobile_and_fixed_line_pattern {
+        out[DESCRIPTORS - 1] = None;
+    }
+    Ok(out)
+}
+
+/// The rule is digits and `\N` group references to groups the pattern has.
+fn check_transform_rule(rule: &str, groups: usize) -> Result<(), String> {
+    let mut chars = rule.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '0'..='9' => {}
+            '\\' => match chars.next().and_then(|g| g.to_digit(10)) {
+                Some(g) if (1..=groups).contains(&(g as usize)) => {}
+                _ => return Err(format!("transform rule {rule:?}: a bad group reference")),
+            },
+            _ => return Err(format!("transform rule {rule:?}: unexpected {c:?}")),
+        }
+    }
+    Ok(())
+}
+
+/// Appends the region's states to `out`.
+fn region_states(meta: &RegionMetadata, out: &mut Vec<u8>) -> Result<(), String> {
+    let mut patterns: Vec<&str> = Vec::new();
+    let mut bit_of: Vec<usize> = Vec::new();
+    for (bit, descriptor) in descriptors(meta)?.into_iter().enumerate() {
+        if let Some(descriptor) = descriptor {
+            patterns.push(&descriptor.pattern);
+            bit_of.push(bit);
+        }
     }
     if bit_of.first() != Some(&GENERAL) {
         return Err("no general descriptor".to_owned());
     }
+    if let Some(re) = meta.leading_digits.as_deref().filter(|l| !l.is_empty()) {
+        patterns.push(re);
+        bit_of.push(LEADING_DIGITS);
+    }
+    if let Some(re) = meta.national_prefix_for_parsing.as_deref().filter(|p| !p.is_empty()) {
+        patterns.push(re);
+        bit_of.push(NATIONAL_PREFIX_FOR_PARSING);
+    }
 
-    // The crate compiles every pattern with `ignore_whitespace(true)` and otherwise the regex
-    // crate's defaults (Unicode on): the same syntax here gives the same language.
+    // Python's `re` and the regex crate read these patterns (digits, classes, groups,
+    // alternations, repetitions, `$`) the same way; on ASCII digits `\d` means the same too.
     let dfa = dense::Builder::new()
-        .syntax(syntax::Config::new().ignore_whitespace(true))
         .configure(dense::Config::new().match_kind(MatchKind::All).start_kind(StartKind::Anchored))
         .build_many(&patterns)
         .map_err(|e| e.to_string())?;
@@ -224,17 +311,22 @@ fn region(meta: &Metadata, out: &mut Vec<u8>) -> Result<[u32; DESCRIPTORS], Stri
             out.extend_from_slice(&word.to_le_bytes());
         }
     }
-    Ok(lengths)
+    Ok(())
 }
 
-/// Possible lengths as a bit mask; the crate skips the length check when the list is empty.
-fn length_mask(lengths: &[u16]) -> Result<u32, String> {
-    if lengths.is_empty() {
-        return Ok(u32::MAX);
-    }
+/// Possible lengths as a bit mask (the reference skips the length check when the list is
+/// empty: all ones).
+fn length_mask(lengths: &[i32]) -> Result<u32, String> {
+    if lengths.is_empty() { Ok(u32::MAX) } else { length_bits(lengths) }
+}
+
+/// Lengths as a bit mask, bit `n` for length `n`.
+fn length_bits(lengths: &[i32]) -> Result<u32, String> {
     lengths.iter().try_fold(0u32, |mask, &len| {
-        1u32.checked_shl(u32::from(len))
-            .map(|bit| mask | bit)
+        u32::try_from(len)
+            .ok()
+            .filter(|&len| len < 31)
+            .map(|len| mask | (1 << len))
             .ok_or_else(|| format!("possible length {len} does not fit the mask"))
     })
 }

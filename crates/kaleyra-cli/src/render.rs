@@ -43,7 +43,7 @@ pub fn rejection(
             let plural = if count == 1 { "problem" } else { "problems" };
             writeln!(out, "{name}: invalid, {count} {plural}")?;
             for problem in rejection.problems() {
-                writeln!(out, "  {}: {}", problem.field(), problem.message())?;
+                writeln!(out, "  {}: {}", problem.field(), described(problem))?;
             }
             let hidden = rejection.problems().iter().any(|p| p.kind() == ProblemKind::Empty)
                 && rejection.envelope().top_level_code().is_some();
@@ -65,4 +65,12 @@ pub fn unknown_keys(name: &str, request: &kaleyra_model::AddNumberRequest) -> io
         writeln!(stderr, "warning: {name}: `{key}` is not a field of the API and is not sent")?;
     }
     Ok(())
+}
+
+/// A problem's message, with its hint (what exactly is wrong) when it has one.
+pub fn described(problem: &kaleyra_validate::Problem) -> String {
+    match problem.hint() {
+        Some(hint) => format!("{} ({hint})", problem.message()),
+        None => problem.message().into_owned(),
+    }
 }

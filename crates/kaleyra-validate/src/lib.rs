@@ -35,7 +35,6 @@
 mod format;
 mod generated;
 mod messages;
-mod phone;
 mod problem;
 mod rejection;
 mod rules;
@@ -92,7 +91,16 @@ fn check_fields<'a, R: RequestFields + ?Sized>(
         match check_field(field, value, rules) {
             Ok(Some(accepted)) => accept(field, accepted),
             Ok(None) => {}
-            Err(kind) => problems.push(Problem::new(field, kind)),
+            Err(kind) => {
+                // The API's message for a number is one sentence for every case; say which.
+                let hint = match (kind, value) {
+                    (ProblemKind::InvalidNumber, Some(value)) => {
+                        kaleyra_phone::check(value).err().map(|why| why.to_string())
+                    }
+                    _ => None,
+                };
+                problems.push(Problem::new(field, kind).with_hint(hint));
+            }
         }
     }
     if problems.is_empty() { Ok(()) } else { Err(Rejection::new(problems)) }
@@ -141,9 +149,11 @@ fn check_field<'a>(
     }
     let valid = match field {
         Field::DisplayName | Field::Address | Field::BusinessDescription => true,
-        Field::WaNumber => match phone::check(value) {
-            phone::Answer::Valid(region) => return Ok(Some(Accepted::Number { value, region })),
-            phone::Answer::Invalid => false,
+        Field::WaNumber => match kaleyra_phone::check(value) {
+            Ok(number) => {
+                return Ok(Some(Accepted::Number { value, region: number.region() }));
+            }
+            Err(_) => false,
         },
         Field::BusinessCategory => {
             let category = Category::parse(value).ok_or(ProblemKind::InvalidCategory)?;

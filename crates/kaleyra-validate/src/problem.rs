@@ -31,11 +31,24 @@ pub enum ProblemKind {
 pub struct Problem {
     field: Field,
     kind: ProblemKind,
+    hint: Option<String>,
 }
 
 impl Problem {
     pub(crate) fn new(field: Field, kind: ProblemKind) -> Self {
-        Problem { field, kind }
+        Problem { field, kind, hint: None }
+    }
+
+    /// The problem with why in more detail than the API's message gives.
+    pub(crate) fn with_hint(self, hint: Option<String>) -> Self {
+        Problem { hint, ..self }
+    }
+
+    /// Why, in more detail than the API's message: for an invalid `wa_number`, what is wrong
+    /// with it (a national prefix to drop, say, with the number to send instead). Not part of
+    /// any envelope.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
     }
 
     pub fn field(&self) -> Field {

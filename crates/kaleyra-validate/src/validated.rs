@@ -155,7 +155,7 @@ impl ValidatedRequest {
     /// ISO 3166-1 alpha-2 region of the number (`US`, `IN`, ...), when known. Looked up on
     /// each call (as costly as validating the number again), not during validation.
     pub fn iso_code(&self) -> Option<String> {
-        crate::phone::region(&self.wa_number)
+        kaleyra_phone::check(&self.wa_number).ok()?.region().map(str::to_owned)
     }
 
     /// The normalized request body, compact JSON: exactly what `Serialize` writes (a test holds

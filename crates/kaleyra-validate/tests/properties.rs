@@ -10,16 +10,21 @@ fn base() -> AddNumberRequest {
     AddNumberRequest::new("xyz", "+13236550017")
 }
 
-/// Example numbers of every region in libphonenumber's metadata, in E.164.
+/// The fixed-line and mobile example numbers of every region in libphonenumber's metadata (as
+/// `kaleyra-phone` has it), in E.164.
 fn example_numbers() -> Vec<(String, String)> {
+    let metadata: serde_json::Value =
+        serde_json::from_str(include_str!("../../kaleyra-phone/metadata.json")).unwrap();
     let mut numbers = Vec::new();
-    for metadata in phonenumber::metadata::DATABASE.iter() {
-        let descriptors = [metadata.descriptors().mobile(), metadata.descriptors().fixed_line()];
-        for example in descriptors.into_iter().flatten().filter_map(|d| d.example()) {
-            numbers.push((
-                metadata.id().to_owned(),
-                format!("+{}{}", metadata.country_code(), example),
-            ));
+    for code in metadata["codes"].as_array().unwrap() {
+        for region in code["regions"].as_array().unwrap() {
+            let Some(id) = region["id"].as_str() else { continue };
+            // General first, then the types; fixed line and mobile are the last two.
+            for descriptor in &region["descriptors"].as_array().unwrap()[9..] {
+                if let Some(example) = descriptor["example"].as_str() {
+                    numbers.push((id.to_owned(), format!("+{}{example}", code["code"])));
+                }
+            }
         }
     }
     numbers

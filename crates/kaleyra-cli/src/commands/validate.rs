@@ -85,10 +85,11 @@ fn print_problem(
             let envelope = serde_json::to_string(&rejection.envelope()).unwrap_or_default();
             writeln!(out, r#"{{"line":{line},"row":{row},"envelope":{envelope}}}"#)
         }
-        (ProblemKind::Invalid(rejection), Output::Text) => rejection
-            .problems()
-            .iter()
-            .try_for_each(|p| writeln!(out, "{name}:{line}: {}: {}", p.field(), p.message())),
+        (ProblemKind::Invalid(rejection), Output::Text) => {
+            rejection.problems().iter().try_for_each(|p| {
+                writeln!(out, "{name}:{line}: {}: {}", p.field(), render::described(p))
+            })
+        }
         (ProblemKind::Unreadable(error), Output::Json) => writeln!(
             out,
             "{}",
