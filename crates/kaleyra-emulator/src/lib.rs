@@ -23,9 +23,11 @@
 mod admin;
 mod body;
 mod config;
-mod envelopes;
+mod error_envelopes;
 mod faults;
+mod json_text;
 mod record;
+mod request;
 mod server;
 mod service;
 mod state;

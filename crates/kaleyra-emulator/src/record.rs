@@ -48,17 +48,17 @@ impl Envelope {
     }
 
     /// The success envelope of the record made from `request` at `now`, up to the record's
-    /// `id`. `plain`: every text of the request is known to need no escaping
-    /// ([`kaleyra_model::BorrowedRequest::values_are_plain`]), so it is copied without a look.
+    /// `id`. `unescaped`: every text of the request is known to need no escaping
+    /// ([`crate::request::BorrowedRequest::values_need_no_escaping`]), so it is copied without a look.
     ///
     /// The record is [`kaleyra_model::NumberRecord`] key for key and in its order, written by
     /// hand: the derived writer escaped every key and value a byte at a time, a tenth of a
     /// request's instructions. Tests hold the bytes to the model's own serialization.
-    pub(crate) fn begin(&self, request: &ValidatedRef<'_>, plain: bool, now: i64) -> Created {
+    pub(crate) fn begin(&self, request: &ValidatedRef<'_>, unescaped: bool, now: i64) -> Created {
         let iso_code = request.iso_code().unwrap_or_default();
         let mut json = Json(Vec::with_capacity(512));
         json.raw(&self.open);
-        json.string(request.wa_number(), plain);
+        json.string(request.wa_number(), unescaped);
         // The vendor fills `country` from its own number database; the ISO code is what we know.
         json.raw(",\"country\":");
         // Two capital letters, or empty (a test in kaleyra-validate holds every region's).
@@ -68,24 +68,24 @@ impl Envelope {
         json.raw(",\"status\":");
         json.integer(CREATED_STATUS);
         json.raw(",\"description\":");
-        json.optional(request.get(Field::BusinessDescription), plain);
+        json.optional(request.get(Field::BusinessDescription), unescaped);
         json.raw(",\"address\":");
-        json.optional(request.get(Field::Address), plain);
+        json.optional(request.get(Field::Address), unescaped);
         json.raw(",\"email\":");
-        json.optional(request.get(Field::ContactEmail), plain);
+        json.optional(request.get(Field::ContactEmail), unescaped);
         json.raw(",\"name\":");
-        json.string(request.display_name(), plain);
+        json.string(request.display_name(), unescaped);
         json.raw(",\"website\":[");
         if let Some(website) = request.get(Field::Website) {
-            json.string(website, plain);
+            json.string(website, unescaped);
         }
         json.raw("],\"incoming_url\":");
-        json.optional(request.get(Field::IncomingUrl), plain);
+        json.optional(request.get(Field::IncomingUrl), unescaped);
         json.raw(",\"category\":");
         // Canonical names, none with a character to escape (a test holds them to it).
         json.optional(request.get(Field::BusinessCategory), true);
         json.raw(",\"profile_image\":");
-        json.optional(request.get(Field::DisplayImage), plain);
+        json.optional(request.get(Field::DisplayImage), unescaped);
         json.raw(&self.created_by);
         json.integer(now);
         json.raw(",");
@@ -148,18 +148,18 @@ impl Json {
         self.0.extend_from_slice(text.as_ref());
     }
 
-    /// `value` as a JSON string; `plain`: known to need no escaping, copied as it is.
-    fn string(&mut self, value: &str, plain: bool) {
-        if plain {
-            kaleyra_model::json::push_plain(&mut self.0, value);
+    /// `value` as a JSON string; `unescaped`: known to need no escaping, copied as it is.
+    fn string(&mut self, value: &str, unescaped: bool) {
+        if unescaped {
+            crate::json_text::push_unescaped(&mut self.0, value);
         } else {
-            kaleyra_model::json::push_string(&mut self.0, value);
+            crate::json_text::push_string(&mut self.0, value);
         }
     }
 
-    fn optional(&mut self, value: Option<&str>, plain: bool) {
+    fn optional(&mut self, value: Option<&str>, unescaped: bool) {
         match value {
-            Some(value) => self.string(value, plain),
+            Some(value) => self.string(value, unescaped),
             None => self.raw("null"),
         }
     }
@@ -172,7 +172,9 @@ impl Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kaleyra_model::{AddNumberRequest, BorrowedRequest, NumberRecord, SuccessEnvelope};
+    use kaleyra_model::{AddNumberRequest, NumberRecord, SuccessEnvelope};
+
+    use crate::request::BorrowedRequest;
 
     /// The response and the record the store keeps, made as the service makes them: from the
     /// request's JSON body, read as the service reads it.
@@ -181,26 +183,26 @@ mod tests {
         let borrowed = BorrowedRequest::from_json(body.as_bytes()).unwrap();
         let valid = kaleyra_validate::validate_ref_with(&borrowed, &Default::default()).unwrap();
         let envelope = Envelope::new("ZEMU932d", "HX071US");
-        let created = envelope.begin(&valid, borrowed.values_are_plain(), 1700);
+        let created = envelope.begin(&valid, borrowed.values_need_no_escaping(), 1700);
         let kept = KeptRecord { head: created.record_head().into(), id, not_first };
         (created.finish(id, not_first), kept.json())
     }
 
     /// Any text (quotes, backslashes, control characters, DEL, non-ASCII, long runs around the
     /// 16-byte chunks) comes out as the model's own serialization: the hand-written writer, its
-    /// escaping shortcut and its copying of values known to be plain agree with serde.
+    /// escaping shortcut and its copying of values known to need no escaping agree with serde.
     #[test]
     fn any_text_is_written_as_the_model_writes_it() {
         use proptest::prelude::*;
         let special = "[a-z \"\\\\\u{0}-\u{1f}\u{7f}é€😀]{0,40}";
-        let plain = "[a-z \u{7f}é€😀]{0,40}";
+        let unescaped = "[a-z \u{7f}é€😀]{0,40}";
         let text = prop_oneof![
             1 => proptest::string::string_regex(special).unwrap(),
-            3 => proptest::string::string_regex(plain).unwrap(),
+            3 => proptest::string::string_regex(unescaped).unwrap(),
         ];
         let fields = proptest::collection::vec(proptest::option::of(text), 7);
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(2_000));
-        let plain_requests = std::cell::Cell::new(0);
+        let unescaped_requests = std::cell::Cell::new(0);
         runner
             .run(&fields, |values| {
                 let mut request = AddNumberRequest::new("name", "+13236550017");
@@ -223,9 +225,9 @@ mod tests {
                     // Only a blank display name or an empty display image is refused.
                     return Ok(());
                 };
-                let plain = borrowed.values_are_plain();
-                plain_requests.set(plain_requests.get() + usize::from(plain));
-                let created = Envelope::new("Z\"1", "HX\u{1}").begin(&valid, plain, -5);
+                let unescaped = borrowed.values_need_no_escaping();
+                unescaped_requests.set(unescaped_requests.get() + usize::from(unescaped));
+                let created = Envelope::new("Z\"1", "HX\u{1}").begin(&valid, unescaped, -5);
                 let kept =
                     KeptRecord { head: created.record_head().into(), id: 1, not_first: true };
                 let json = created.finish(1, true);
@@ -235,14 +237,14 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        assert!(plain_requests.get() > 200, "{} plain requests", plain_requests.get());
+        assert!(unescaped_requests.get() > 200, "{} unescaped requests", unescaped_requests.get());
     }
 
     /// The writer copies them without a look.
     #[test]
     fn category_names_need_no_escaping() {
         for name in kaleyra_model::Category::ALL.map(kaleyra_model::Category::as_str) {
-            assert_eq!(kaleyra_model::json::plain_len(name.as_bytes()), name.len(), "{name}");
+            assert_eq!(crate::json_text::unescaped_len(name.as_bytes()), name.len(), "{name}");
         }
     }
 

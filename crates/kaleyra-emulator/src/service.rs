@@ -4,16 +4,16 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::request::BorrowedRequest;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use kaleyra_model::BorrowedRequest;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::body::{Chunk, ResponseBody, full, slow, truncated};
-use crate::envelopes::{self, Failure};
+use crate::error_envelopes::{self, Failure};
 use crate::faults::{self, Fault, FaultPlan};
 use crate::state::Shared;
 use crate::store::Admission;
@@ -63,7 +63,7 @@ pub(crate) async fn handle(
                 .unwrap_or(Err(Abort))
         }
         Some(_) => Ok(not_allowed("POST")),
-        None => Ok(failure_response(envelopes::not_found())),
+        None => Ok(failure_response(error_envelopes::not_found())),
     }
 }
 
@@ -102,7 +102,7 @@ fn plan_create(
         Some(value) => {
             match value.to_str().map_err(|e| e.to_string()).and_then(faults::parse_header) {
                 Ok(parsed) => parsed,
-                Err(detail) => return Err(envelopes::bad_fault_header(&detail)),
+                Err(detail) => return Err(error_envelopes::bad_fault_header(&detail)),
             }
         }
     };
@@ -140,10 +140,10 @@ async fn respond(
         Some(Fault::ResetBefore) => return Err(Abort),
         Some(Fault::Status { status, retry_after }) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return Ok(failure_response(envelopes::server_error(status, *retry_after)));
+            return Ok(failure_response(error_envelopes::server_error(status, *retry_after)));
         }
         Some(Fault::RateLimit { retry_after }) => {
-            return Ok(failure_response(envelopes::rate_limited(*retry_after)));
+            return Ok(failure_response(error_envelopes::rate_limited(*retry_after)));
         }
         _ => {}
     }
@@ -221,13 +221,13 @@ fn check_headers(
 ) -> Result<(), Failure> {
     let key = heads.api_key.map(HeaderValue::as_bytes).unwrap_or_default();
     if !bool::from(credentials_match(config, sid, key)) {
-        return Err(envelopes::unauthorized());
+        return Err(error_envelopes::unauthorized());
     }
     if config.require_json_content_type && !is_json(heads.content_type) {
-        return Err(envelopes::unsupported_media_type());
+        return Err(error_envelopes::unsupported_media_type());
     }
     if declared.is_some_and(|length| length > config.max_body_bytes as u64) {
-        return Err(envelopes::body_too_large(config.max_body_bytes));
+        return Err(error_envelopes::body_too_large(config.max_body_bytes));
     }
     Ok(())
 }
@@ -247,15 +247,15 @@ fn process(shared: &Shared, body: &[u8]) -> Response<ResponseBody> {
     };
 
     // `created_by` is the SID, which authentication held to the configured one the envelope has.
-    let created = shared.envelope.begin(&valid, request.values_are_plain(), now());
+    let created = shared.envelope.begin(&valid, request.values_need_no_escaping(), now());
     // Copied before the lock: the store holds it only to admit and keep.
     let head = created.record_head().into();
     // Bound first: a guard in the `match` itself would be held to the end of the match.
     let admission =
         shared.store().admit(valid.wa_number(), config.reject_duplicates, config.max_records, head);
     match admission {
-        Admission::Duplicate => failure_response(envelopes::duplicate()),
-        Admission::Full => failure_response(envelopes::store_full(config.max_records)),
+        Admission::Duplicate => failure_response(error_envelopes::duplicate()),
+        Admission::Full => failure_response(error_envelopes::store_full(config.max_records)),
         Admission::Create { id, not_first } => {
             json_response(StatusCode::OK, created.finish(id, not_first), None)
         }
@@ -306,7 +306,7 @@ async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> Result<By
         return read;
     }
     match tokio::time::timeout(timeout, reading).await {
-        Err(_elapsed) => Err(envelopes::body_timeout()),
+        Err(_elapsed) => Err(error_envelopes::body_timeout()),
         Ok(result) => result,
     }
 }
@@ -317,11 +317,12 @@ async fn collect(mut body: Incoming, limit: usize) -> Result<Bytes, Failure> {
     let mut first = Bytes::new();
     let mut rest = Vec::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|error| envelopes::malformed_body("body", &error.to_string()))?;
+        let frame =
+            frame.map_err(|error| error_envelopes::malformed_body("body", &error.to_string()))?;
         // Trailers carry nothing the API reads.
         let Ok(data) = frame.into_data() else { continue };
         if first.len() + rest.len() + data.len() > limit {
-            return Err(envelopes::body_too_large(limit));
+            return Err(error_envelopes::body_too_large(limit));
         }
         if first.is_empty() && rest.is_empty() {
             first = data;
@@ -337,7 +338,7 @@ async fn collect(mut body: Incoming, limit: usize) -> Result<Bytes, Failure> {
 fn parse_request(body: &[u8]) -> Result<BorrowedRequest<'_>, Failure> {
     BorrowedRequest::from_json(body).map_err(|error| {
         let detail = format!("{} at line {} column {}", error.message, error.line, error.column);
-        envelopes::malformed_body(error.field.as_deref().unwrap_or("body"), &detail)
+        error_envelopes::malformed_body(error.field.as_deref().unwrap_or("body"), &detail)
     })
 }
 
@@ -362,7 +363,7 @@ async fn admin(
                     None,
                 )
             }
-            Err(detail) => failure_response(envelopes::malformed_body("query", &detail)),
+            Err(detail) => failure_response(error_envelopes::malformed_body("query", &detail)),
         },
         ("reset", Method::POST) => {
             shared.reset();
@@ -385,7 +386,7 @@ async fn admin(
                     json_response(StatusCode::OK, json, None)
                 }
                 Err(error) => {
-                    failure_response(envelopes::malformed_body("faults", &error.to_string()))
+                    failure_response(error_envelopes::malformed_body("faults", &error.to_string()))
                 }
             }
         }
@@ -395,7 +396,7 @@ async fn admin(
         ("numbers" | "health", _) => not_allowed("GET"),
         ("reset", _) => not_allowed("POST"),
         ("faults", _) => not_allowed("GET, PUT"),
-        _ => failure_response(envelopes::not_found()),
+        _ => failure_response(error_envelopes::not_found()),
     }
 }
 
@@ -422,7 +423,7 @@ fn page(query: &str) -> Result<(usize, usize), String> {
 
 /// 405, with the `Allow` header RFC 9110 requires on it.
 fn not_allowed(allow: &'static str) -> Response<ResponseBody> {
-    let mut response = failure_response(envelopes::method_not_allowed());
+    let mut response = failure_response(error_envelopes::method_not_allowed());
     response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static(allow));
     response
 }

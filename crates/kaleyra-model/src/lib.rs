@@ -36,10 +36,7 @@ mod credentials;
 mod envelope;
 mod field;
 mod generated;
-pub mod json;
 mod request;
-mod scan;
-mod text;
 
 pub use category::{Category, UnknownCategory};
 pub use code::Code;
@@ -48,7 +45,7 @@ pub use envelope::{
     BareErrorEnvelope, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, NumberRecord, SuccessEnvelope,
 };
 pub use field::Field;
-pub use request::{AddNumberRequest, BorrowedRequest, RequestFields, RequestParseError};
+pub use request::{AddNumberRequest, RequestFields, RequestParseError};
 
 /// Top-level message of the success envelope (code `I102`), as the seed prints it.
 pub const CREATED_MESSAGE: &str = "Phone Number created successfully.";

@@ -7,12 +7,19 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::Field;
-use crate::text::Text;
 
-mod borrowed;
-mod plain;
+/// Anything that holds the fields of an add-number request: the seam where a reader of its own
+/// (the emulator's, which borrows values from the body) meets `kaleyra-validate`.
+pub trait RequestFields {
+    /// The value of `field`, `None` when absent.
+    fn field(&self, field: Field) -> Option<&str>;
+}
 
-pub use borrowed::{BorrowedRequest, RequestFields};
+impl RequestFields for AddNumberRequest {
+    fn field(&self, field: Field) -> Option<&str> {
+        self.get(field)
+    }
+}
 
 /// The JSON body of `POST /v1/{SID}/whatsapp/number`.
 ///
@@ -61,7 +68,7 @@ impl AddNumberRequest {
     pub fn from_json(body: &[u8]) -> Result<AddNumberRequest, RequestParseError> {
         // Tracking the path costs as much as the parse itself: only a body that fails is
         // parsed again to say where.
-        if let Ok(request) = crate::json::from_bytes(body) {
+        if let Ok(request) = serde_json::from_slice(body) {
             return Ok(request);
         }
         let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -171,7 +178,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut request = AddNumberRequest::default();
         let mut seen = [false; Field::ALL.len()];
-        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+        while let Some(key) = map.next_key::<String>()? {
             match Field::from_key(&key) {
                 Some(field) => {
                     let index = field as usize;
@@ -183,9 +190,10 @@ impl<'de> Visitor<'de> for RequestVisitor {
                 }
                 None => {
                     let value = map.next_value::<Value>()?;
-                    if request.extra.insert(key.clone().into_owned(), value).is_some() {
+                    if request.extra.contains_key(&key) {
                         return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
                     }
+                    request.extra.insert(key, value);
                 }
             }
         }

@@ -63,7 +63,8 @@ pub fn validate_with(
 }
 
 /// [`validate_with`] without copying the values: they stay borrowed from `request`, which may
-/// be an [`AddNumberRequest`] or a [`kaleyra_model::BorrowedRequest`] read straight from a body.
+/// be an [`AddNumberRequest`] or any [`RequestFields`] (the emulator reads its bodies into its own,
+/// borrowing the values from the body).
 pub fn validate_ref_with<'a, R: RequestFields + ?Sized>(
     request: &'a R,
     rules: &Rules,

@@ -12,9 +12,9 @@ use super::Entry;
 
 /// The entry on `line` (its line end may still be there), as the derived reader reads it.
 pub(super) fn entry(line: &[u8]) -> serde_json::Result<Entry> {
-    match kaleyra_model::json::from_bytes::<KindFirst>(line) {
+    match serde_json::from_slice::<KindFirst>(line) {
         Ok(KindFirst(entry)) => Ok(entry),
-        Err(_) => kaleyra_model::json::from_bytes::<Entry>(line),
+        Err(_) => serde_json::from_slice::<Entry>(line),
     }
 }
 

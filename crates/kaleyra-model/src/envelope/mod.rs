@@ -1,7 +1,6 @@
 //! The response envelopes: success, the full error envelope and the bare error envelope.
 
-mod plain;
-mod read;
+mod deserialize;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -10,7 +9,7 @@ use crate::Code;
 
 /// `{"code":"I102","message":"Phone Number created successfully.","data":[{...}],"error":{}}`.
 ///
-/// Read by hand (`read.rs`): a derived reader with `flatten` buffers the whole envelope, then
+/// Read by hand (`deserialize.rs`): a derived reader with `flatten` buffers the whole envelope, then
 /// each record again, which cost a client more than the rest of reading the response. Every
 /// key is optional; unknown keys go to `extra`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -25,14 +24,9 @@ pub struct SuccessEnvelope {
 }
 
 impl SuccessEnvelope {
-    /// Parses a success envelope from a response body: `serde_json::from_slice`'s result and
-    /// errors, with the common envelope read in one pass (a property test holds the two
-    /// together).
+    /// Parses a success envelope from a response body (`serde_json::from_slice`).
     pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
-        match std::str::from_utf8(body).ok().and_then(plain::read) {
-            Some(envelope) => Ok(envelope),
-            None => crate::json::from_bytes(body),
-        }
+        serde_json::from_slice(body)
     }
 
     /// The first (in practice the only) record created.

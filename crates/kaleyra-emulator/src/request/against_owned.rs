@@ -1,8 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The borrowing reader against the owned one: the same verdict on any body, the same values
 //! when it is a request, the same error (field, line, column, message) when it is not.
 
-use kaleyra_model::{AddNumberRequest, BorrowedRequest, Field, RequestFields};
+use kaleyra_model::{AddNumberRequest, Field, RequestFields};
+
+use super::BorrowedRequest;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 

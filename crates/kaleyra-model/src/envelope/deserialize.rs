@@ -1,4 +1,5 @@
-//! Readers for the success envelope and its records, written by hand to read in one pass.
+//! Readers for the success envelope and its records, written by hand rather than derived with
+//! `flatten`, which buffers the whole envelope and then each record again.
 //! They keep the derived readers' rules: every key optional, duplicates of a known key refused,
 //! `null` only where the field is an `Option` (and for `website`), unknown keys kept in `extra`,
 //! anything but an object refused. A test compares them with derived readers on generated JSON.
@@ -8,7 +9,6 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::{NumberRecord, SuccessEnvelope};
-use crate::text::Text;
 
 impl<'de> Deserialize<'de> for SuccessEnvelope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -28,11 +28,11 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SuccessEnvelope, A::Error> {
         let mut known = Known::new(&ENVELOPE_KEYS);
         let mut envelope = SuccessEnvelope::default();
-        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+        while let Some(key) = map.next_key::<String>()? {
             let e = &mut envelope;
             match known.index(&key)? {
                 None => {
-                    e.extra.insert(key.into_owned(), map.next_value()?);
+                    e.extra.insert(key, map.next_value()?);
                 }
                 Some(0) => e.code = map.next_value()?,
                 Some(1) => e.message = map.next_value()?,
@@ -62,9 +62,9 @@ impl<'de> Visitor<'de> for RecordVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NumberRecord, A::Error> {
         let mut known = Known::new(&RECORD_KEYS);
         let mut record = NumberRecord::default();
-        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+        while let Some(key) = map.next_key::<String>()? {
             let Some(index) = known.index(&key)? else {
-                record.extra.insert(key.into_owned(), map.next_value()?);
+                record.extra.insert(key, map.next_value()?);
                 continue;
             };
             let r = &mut record;

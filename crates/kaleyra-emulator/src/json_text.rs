@@ -1,35 +1,22 @@
-//! Reading JSON from bytes, writing JSON strings, and the one question about them the fast paths
-//! ask.
-
-use serde::Deserialize;
-
-/// `serde_json::from_slice`, with the same result and errors, but UTF-8 checked once for the
-/// whole input: from bytes, serde_json checks each string on its own, which cost about a tenth
-/// of reading a request or an envelope.
-pub fn from_bytes<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> serde_json::Result<T> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        // Invalid UTF-8 is an error somewhere: serde_json says where.
-        Err(_) => serde_json::from_slice(bytes),
-    }
-}
+//! Writing JSON strings as serde_json does, and the one question about them the record writer and
+//! the one-pass request reader ask: how much of a value needs no escaping.
 
 /// Appends `value` as a JSON string, byte for byte as serde_json writes it. The common string,
 /// which needs no escaping, is copied as it is; the rest goes to serde_json.
-pub fn push_string(json: &mut Vec<u8>, value: &str) {
-    if plain_len(value.as_bytes()) < value.len() {
+pub(crate) fn push_string(json: &mut Vec<u8>, value: &str) {
+    if unescaped_len(value.as_bytes()) < value.len() {
         // Into memory: cannot fail.
         let _ = serde_json::to_writer(&mut *json, value);
     } else {
-        push_plain(json, value);
+        push_unescaped(json, value);
     }
 }
 
 /// Appends `value` between quotes as it is: [`push_string`] for a value already known to need
-/// no escaping (`plain_len(value) == value.len()`, checked in debug builds), without looking.
+/// no escaping (`unescaped_len(value) == value.len()`, checked in debug builds), without looking.
 #[inline]
-pub fn push_plain(json: &mut Vec<u8>, value: &str) {
-    debug_assert_eq!(plain_len(value.as_bytes()), value.len(), "{value:?} needs escaping");
+pub(crate) fn push_unescaped(json: &mut Vec<u8>, value: &str) {
+    debug_assert_eq!(unescaped_len(value.as_bytes()), value.len(), "{value:?} needs escaping");
     json.reserve(value.len() + 2);
     json.push(b'"');
     json.extend_from_slice(value.as_bytes());
@@ -40,7 +27,7 @@ pub fn push_plain(json: &mut Vec<u8>, value: &str) {
 /// first quote, backslash or control character (below 0x20), which serde_json escapes when
 /// writing and which end or escape a string when reading. DEL and non-ASCII stand for
 /// themselves. Eight bytes at a time: it runs over every value the emulator reads and writes.
-pub fn plain_len(bytes: &[u8]) -> usize {
+pub(crate) fn unescaped_len(bytes: &[u8]) -> usize {
     const ONES: u64 = u64::MAX / 255;
     const HIGHS: u64 = ONES * 0x80;
     // The high bit of each byte of `word` below `n` (n <= 128). A borrow can mark a byte above
@@ -68,19 +55,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn same_results_and_errors_as_from_slice() {
-        let inputs: [&[u8]; 5] =
-            [b"{\"a\":\"b\"}", b"{\"a\":\"\xff\"}", b"{\"a\":", b"[1] x", b"\"\\u00e9\""];
-        for input in inputs {
-            let ours = from_bytes::<serde_json::Value>(input).map_err(|e| e.to_string());
-            let theirs =
-                serde_json::from_slice::<serde_json::Value>(input).map_err(|e| e.to_string());
-            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(input));
-        }
-    }
-
-    #[test]
-    fn plain_bytes_end_exactly_where_serde_json_would_escape() {
+    fn unescaped_bytes_end_exactly_where_serde_json_would_escape() {
         for byte in 0..=127u8 {
             let text = String::from(char::from(byte));
             let escaped = serde_json::to_string(&text).unwrap() != format!("\"{text}\"");
@@ -88,11 +63,11 @@ mod tests {
             for at in [0, 3, 7, 8, 13, 15, 16, 37, 40] {
                 let long = format!("{}{text}{}\"\\", "a".repeat(at), "b".repeat(40 - at));
                 let expected = if escaped { at } else { 41 };
-                assert_eq!(plain_len(long.as_bytes()), expected, "byte {byte} at {at}");
+                assert_eq!(unescaped_len(long.as_bytes()), expected, "byte {byte} at {at}");
             }
         }
-        assert_eq!(plain_len("é€😀\u{7f}".as_bytes()), "é€😀\u{7f}".len());
-        assert_eq!(plain_len(b""), 0);
+        assert_eq!(unescaped_len("é€😀\u{7f}".as_bytes()), "é€😀\u{7f}".len());
+        assert_eq!(unescaped_len(b""), 0);
     }
 
     #[test]
@@ -111,7 +86,7 @@ mod tests {
     }
 
     #[test]
-    fn plain_len_is_the_first_special_byte_for_any_bytes() {
+    fn unescaped_len_is_the_first_special_byte_for_any_bytes() {
         use proptest::prelude::*;
         let bytes = proptest::collection::vec(
             prop_oneof![4 => Just(b'a'), 1 => any::<u8>(), 1 => Just(b'"'), 1 => Just(0x1f)],
@@ -123,7 +98,7 @@ mod tests {
                     .iter()
                     .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
                     .unwrap_or(bytes.len());
-                prop_assert_eq!(plain_len(&bytes), naive);
+                prop_assert_eq!(unescaped_len(&bytes), naive);
                 Ok(())
             })
             .unwrap();

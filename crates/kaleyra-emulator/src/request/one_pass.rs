@@ -6,9 +6,10 @@
 
 use std::borrow::Cow;
 
+use kaleyra_model::Field;
+
 use super::BorrowedRequest;
-use crate::Field;
-use crate::scan::{Reader, once};
+use super::scan::{Reader, once};
 
 /// The request in `body`, or `None` when serde must read it.
 pub(super) fn read(body: &str) -> Option<BorrowedRequest<'_>> {
@@ -26,8 +27,8 @@ pub(super) fn read(body: &str) -> Option<BorrowedRequest<'_>> {
         };
         Some(())
     })?;
-    // Every value was ended by its quote, found by `plain_len`.
-    request.plain = true;
+    // Every value was ended by its quote, found by `unescaped_len`.
+    request.unescaped = true;
     reader.at_end().then_some(request)
 }
 
@@ -118,9 +119,9 @@ mod tests {
             .run(&body(), |body| {
                 if let Some(ours) = read(&body) {
                     // What it promises a writer holds for every value.
-                    prop_assert!(ours.values_are_plain());
+                    prop_assert!(ours.values_need_no_escaping());
                     for value in ours.values.iter().flatten() {
-                        let plain = crate::json::plain_len(value.as_bytes());
+                        let plain = crate::json_text::unescaped_len(value.as_bytes());
                         prop_assert_eq!(plain, value.len(), "{:?}", body);
                     }
                     let serde = serde_json::from_str::<BorrowedRequest<'_>>(&body);
@@ -129,7 +130,7 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        let (answered, serde_ok) = crate::scan::answer_counts(
+        let (answered, serde_ok) = crate::request::scan::answer_counts(
             body(),
             |body| read(body).is_some(),
             |body| serde_json::from_str::<BorrowedRequest<'_>>(body).is_ok(),

@@ -1,9 +1,9 @@
-//! One pass over JSON text for the fast readers of the common bodies (`request/plain.rs`,
-//! `envelope/plain.rs`): each reads what clients and the API usually send and answers `None`
-//! for anything else, which serde then reads and words. Its small steps are marked `#[inline]`:
-//! the readers live in other modules, which release builds may put in other codegen units.
+//! One pass over JSON text for the one-pass request reader (`one_pass.rs`): it reads what
+//! clients usually send and answers `None` for anything else, which serde then reads and words.
+//! Its small steps are marked `#[inline]`: the reader lives in another module, which release
+//! builds may put in another codegen unit.
 
-use crate::json::plain_len;
+use crate::json_text::unescaped_len;
 
 pub(crate) struct Reader<'a> {
     pub(crate) body: &'a str,
@@ -53,7 +53,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let start = self.at;
-        let len = plain_len(self.body.as_bytes().get(start..)?);
+        let len = unescaped_len(self.body.as_bytes().get(start..)?);
         self.at = start + len;
         self.expect_here(b'"')?;
         // Both ends are ASCII quotes, so both are character boundaries.
@@ -76,25 +76,6 @@ impl<'a> Reader<'a> {
         Some(found)
     }
 
-    /// [`Self::key`], trying `keys` from the one after `last` on, and around: a body usually
-    /// lists its keys in one order, so that one is usually next (for long lists of keys; over a
-    /// short one the compiler unrolls [`Self::key`]'s search, which is cheaper).
-    pub(crate) fn key_after<T: Copy>(
-        &mut self,
-        keys: &[T],
-        last: usize,
-        name: impl Fn(T) -> &'static str,
-    ) -> Option<usize> {
-        self.expect(b'"')?;
-        let rest = self.body.as_bytes().get(self.at..)?;
-        let from = if last + 1 < keys.len() { last + 1 } else { 0 };
-        let found = (from..keys.len())
-            .chain(0..from)
-            .find(|&index| keys.get(index).is_some_and(|&key| comes_first(rest, name(key))))?;
-        self.at += name(*keys.get(found)?).len() + 1;
-        Some(found)
-    }
-
     /// `null`, when it comes next.
     #[inline]
     pub(crate) fn null(&mut self) -> Option<()> {
@@ -103,39 +84,10 @@ impl<'a> Reader<'a> {
         rest.starts_with(b"null").then(|| self.at += 4)
     }
 
-    /// A non-negative integer of at most 18 digits, written as serde_json reads an integer (no
-    /// sign, no leading zero, no fraction or exponent): it fits every integer field.
-    pub(crate) fn small_integer(&mut self) -> Option<u64> {
-        self.skip_whitespace();
-        let bytes = self.body.as_bytes();
-        let start = self.at;
-        let digits = bytes.get(start..)?.iter().take_while(|b| b.is_ascii_digit()).count();
-        let next = bytes.get(start + digits).copied();
-        let plain = (1..=18).contains(&digits)
-            && (digits == 1 || bytes.get(start) != Some(&b'0'))
-            && !matches!(next, Some(b'.' | b'e' | b'E'));
-        if !plain {
-            return None;
-        }
-        self.at = start + digits;
-        self.body.get(start..start + digits)?.parse().ok()
-    }
-
     /// `{` members `}`, each member read by `member` (from its key on).
     #[inline]
     pub(crate) fn object(&mut self, member: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.sequence(b'{', b'}', member)
-    }
-
-    /// `[` items `]`, each read by `item`.
-    #[inline]
-    pub(crate) fn array<T>(
-        &mut self,
-        mut item: impl FnMut(&mut Self) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let mut items = Vec::with_capacity(1);
-        self.sequence(b'[', b']', |reader| item(reader).map(|value| items.push(value)))?;
-        Some(items)
     }
 
     /// `open`, then zero or more parts read by `part` and separated by commas, then `close`.
