@@ -35,7 +35,15 @@ pub fn generate(root: &Path, check: bool) -> Result<(), String> {
     let spec = Spec::read(&root.join("spec/kaleyra.toml"))?;
     let metadata = crate::phone_tables::Metadata::read(&root.join(PHONE_METADATA))?;
     let phone = crate::phone_tables::generate(PHONE_HEADER, &metadata)?;
-    let files: [(_, Vec<u8>); 6] = [
+    let files: [(_, Vec<u8>); 8] = [
+        (
+            root.join("crates/kaleyra-emulator/src/generated.rs"),
+            rustfmt(root, &own_codes(&spec, "emulator")?)?.into(),
+        ),
+        (
+            root.join("crates/kaleyra-bulk/src/generated.rs"),
+            rustfmt(root, &own_codes(&spec, "importer")?)?.into(),
+        ),
         (
             root.join("crates/kaleyra-model/src/generated.rs"),
             rustfmt(root, &model_tables(&spec))?.into(),
@@ -81,7 +89,8 @@ fn rust_string(text: &str) -> String {
 
 fn model_tables(spec: &Spec) -> String {
     let mut out = String::from(RUST_HEADER);
-    out.push_str("//! The fields and categories of the contract.\n\n");
+    out.push_str("//! The fields, categories and codes of the contract.\n\n");
+    out.push_str(&vendor_codes(spec));
     out.push_str("/// One field of the add-number request body, in the vendor's order.\n");
     out.push_str(
         "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub enum Field {\n",
@@ -136,6 +145,87 @@ fn model_tables(spec: &Spec) -> String {
     }
     out.push_str("        }\n    }\n}\n");
     out
+}
+
+/// The vendor's codes (the seed's): the `Code` enum.
+fn vendor_codes(spec: &Spec) -> String {
+    let codes: Vec<_> = spec.codes.iter().filter(|(_, c)| c.source == "seed").collect();
+    let mut out = String::from(
+        "/// A response code of the vendor's. Codes the seed documents are variants; any other code \
+         (the emulator's own among them, see `spec/kaleyra.toml`) is kept verbatim in \
+         [`Code::Unknown`], so a new vendor code never breaks parsing.\n\
+         #[derive(Debug, Clone, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum Code {\n",
+    );
+    for (code, entry) in &codes {
+        let _ = writeln!(out, "    /// {}", entry.meaning);
+        let _ = writeln!(out, "    {code},");
+    }
+    out.push_str(
+        "    /// Any code this version does not know.\n    Unknown(String),\n}\n\nimpl Code {\n",
+    );
+    out.push_str("    /// The code as it appears in JSON.\n    pub fn as_str(&self) -> &str {\n        match self {\n");
+    for (code, _) in &codes {
+        let _ = writeln!(out, "            Code::{code} => {},", rust_string(code));
+    }
+    out.push_str("            Code::Unknown(code) => code,\n        }\n    }\n\n");
+    out.push_str("    /// Parses a code; never fails.\n    pub fn new(code: &str) -> Code {\n        match code {\n");
+    for (code, _) in &codes {
+        let _ = writeln!(out, "            {} => Code::{code},", rust_string(code));
+    }
+    out.push_str("            other => Code::Unknown(other.to_owned()),\n        }\n    }\n\n");
+    out.push_str("    /// The HTTP status the seed shows with the code; `None` for an unknown code.\n    pub fn http_status(&self) -> Option<u16> {\n        match self {\n");
+    for (code, entry) in &codes {
+        match entry.http_status {
+            Some(status) => {
+                let _ = writeln!(out, "            Code::{code} => Some({status}),");
+            }
+            None => {
+                let _ = writeln!(out, "            Code::{code} => None,");
+            }
+        }
+    }
+    out.push_str("            Code::Unknown(_) => None,\n        }\n    }\n}\n\n");
+    out
+}
+
+/// The codes of ours that `user` (`emulator` or `importer`) answers with: constants of the
+/// crate's `generated.rs`.
+fn own_codes(spec: &Spec, user: &str) -> Result<String, String> {
+    let mut out = String::from(RUST_HEADER);
+    let codes: Vec<_> =
+        spec.codes.iter().filter(|(_, c)| c.used_by.iter().any(|u| u == user)).collect();
+    if user == "emulator" {
+        out.push_str("//! The emulator's own answers, where the vendor's page is silent: code, status, \
+                      `error.type`, `error.parameter` and message (a template, `{name}` filled in).\n\n\
+                      use crate::error_envelopes::Answer;\n\n");
+        for (code, entry) in codes {
+            let missing = || {
+                format!("code {code}: the emulator needs http_status, type, parameter and message")
+            };
+            let status = entry.http_status.ok_or_else(missing)?;
+            let (Some(kind), Some(parameter), Some(message)) =
+                (&entry.kind, &entry.parameter, &entry.message)
+            else {
+                return Err(missing());
+            };
+            let _ = writeln!(out, "/// {}", entry.meaning);
+            let _ = writeln!(
+                out,
+                "pub(crate) const {code}: Answer = Answer {{ code: {}, status: {status}, kind: {}, parameter: {}, message: {} }};",
+                rust_string(code),
+                rust_string(kind),
+                rust_string(parameter),
+                rust_string(message)
+            );
+        }
+    } else {
+        out.push_str("//! The codes the importer gives rows it never sends.\n\n");
+        for (code, entry) in codes {
+            let _ = writeln!(out, "/// {}", entry.meaning);
+            let _ = writeln!(out, "pub(crate) const {code}: &str = {};", rust_string(code));
+        }
+    }
+    Ok(out)
 }
 
 fn validate_tables(spec: &Spec) -> String {

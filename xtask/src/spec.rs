@@ -44,6 +44,16 @@ pub struct CodeSpec {
     /// `None` for codes no HTTP answer carries (the importer's own).
     pub http_status: Option<u16>,
     pub meaning: String,
+    /// The envelope's `error.type`, for the emulator's own codes.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The envelope's `error.parameter`, for the emulator's own codes.
+    pub parameter: Option<String>,
+    /// The envelope's message (a template: `{name}` is filled in), for the emulator's own.
+    pub message: Option<String>,
+    /// Which crates answer with the code: `emulator`, `importer`.
+    #[serde(default)]
+    pub used_by: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

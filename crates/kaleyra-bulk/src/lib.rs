@@ -16,6 +16,7 @@
 pub mod check;
 mod claim;
 pub mod fingerprint;
+mod generated;
 pub mod import;
 pub mod input;
 pub mod journal;

@@ -94,8 +94,8 @@ impl RowError {
     /// for a line that is not a request object, `E920` for a ragged CSV row.
     pub fn code(&self) -> &'static str {
         match self {
-            RowError::NotAnObject { .. } => "E900",
-            RowError::Ragged { .. } => "E920",
+            RowError::NotAnObject { .. } => crate::generated::E900,
+            RowError::Ragged { .. } => crate::generated::E920,
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The answers the vendor's page does not show: authentication, duplicates, limits, faults.
 //!
 //! Each keeps the full envelope shape of the page, with an `E9xx` code of our own. They are
-//! assumptions, listed in `spec/kaleyra.toml` under `[codes]`; a client must treat them as
-//! unknown codes that happen to carry an HTTP status it understands.
+//! assumptions, listed in `spec/kaleyra.toml` under `[codes]` (`generated.rs` holds them); a
+//! client must treat them as unknown codes that happen to carry an HTTP status it understands.
 
 use http::StatusCode;
 use kaleyra_model::{Code, ErrorDetail, ErrorEnvelope, FAILED_MESSAGE, FullErrorEnvelope};
+
+use crate::generated;
 
 /// An error answer: status and envelope.
 pub(crate) struct Failure {
@@ -15,15 +17,34 @@ pub(crate) struct Failure {
     pub(crate) retry_after: Option<u64>,
 }
 
-fn failure(
-    status: StatusCode,
-    code: &str,
-    kind: &str,
-    parameter: &str,
-    message: String,
-) -> Failure {
-    let top = (Code::new(code), message.clone());
-    failure_with_top(status, code, kind, parameter, message, top)
+/// One of the emulator's own answers, as the spec gives it.
+pub(crate) struct Answer {
+    pub(crate) code: &'static str,
+    pub(crate) status: u16,
+    pub(crate) kind: &'static str,
+    pub(crate) parameter: &'static str,
+    /// A template: `{name}` is filled in.
+    pub(crate) message: &'static str,
+}
+
+impl Answer {
+    /// The message with each `{name}` replaced by its value.
+    fn message(&self, values: &[(&str, &str)]) -> String {
+        values.iter().fold(self.message.to_owned(), |message, (name, value)| {
+            message.replace(&format!("{{{name}}}"), value)
+        })
+    }
+
+    fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The answer, its code at the top level too.
+    fn failure(&self, values: &[(&str, &str)]) -> Failure {
+        let message = self.message(values);
+        let top = (Code::new(self.code), message.clone());
+        failure_with_top(self.status(), self.code, self.kind, self.parameter, message, top)
+    }
 }
 
 fn failure_with_top(
@@ -54,129 +75,94 @@ fn failure_with_top(
 /// 401: wrong or missing `api-key`, or a SID the key does not belong to. One answer for all, so
 /// nothing tells how close a guess was.
 pub(crate) fn unauthorized() -> Failure {
-    failure(
-        StatusCode::UNAUTHORIZED,
-        "E901",
-        "AUTHENTICATION_ERROR",
-        "api-key",
-        "Invalid API key or SID.".to_owned(),
-    )
+    generated::E901.failure(&[])
 }
 
 /// 409: the number already exists for this account. Top-level `E947` like every failed create.
 pub(crate) fn duplicate() -> Failure {
-    failure_with_top(
-        StatusCode::CONFLICT,
-        "E909",
-        "DUPLICATE_ERROR",
-        "wa_number",
-        "wa_number already exists.".to_owned(),
-        (Code::E947, FAILED_MESSAGE.to_owned()),
-    )
+    let answer = generated::E909;
+    let top = (Code::E947, FAILED_MESSAGE.to_owned());
+    let message = answer.message(&[]);
+    failure_with_top(answer.status(), answer.code, answer.kind, answer.parameter, message, top)
 }
 
-/// 400: the body is not a JSON object of strings.
+/// 400: the body is not a JSON object of strings; `parameter` is the field at fault, or `body`.
 pub(crate) fn malformed_body(parameter: &str, detail: &str) -> Failure {
-    failure(
-        StatusCode::BAD_REQUEST,
-        "E900",
-        "VALIDATION_ERROR",
-        parameter,
-        format!("Request body is not valid: {detail}"),
-    )
+    let answer = generated::E900;
+    let message = answer.message(&[("detail", detail)]);
+    let top = (Code::new(answer.code), message.clone());
+    failure_with_top(answer.status(), answer.code, answer.kind, parameter, message, top)
 }
 
 /// 413: the body is larger than the limit.
 pub(crate) fn body_too_large(limit: usize) -> Failure {
-    failure(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "E913",
-        "REQUEST_ERROR",
-        "body",
-        format!("Request body is larger than {limit} bytes."),
-    )
+    generated::E913.failure(&[("limit", &limit.to_string())])
 }
 
 /// 408: the body did not arrive in time.
 pub(crate) fn body_timeout() -> Failure {
-    failure(
-        StatusCode::REQUEST_TIMEOUT,
-        "E908",
-        "REQUEST_ERROR",
-        "body",
-        "Request body was not received in time.".to_owned(),
-    )
+    generated::E908.failure(&[])
 }
 
 /// 415: `Content-Type` is not JSON.
 pub(crate) fn unsupported_media_type() -> Failure {
-    failure(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "E915",
-        "REQUEST_ERROR",
-        "Content-Type",
-        "Content-Type must be application/json.".to_owned(),
-    )
+    generated::E915.failure(&[])
 }
 
 /// 404: no such route.
 pub(crate) fn not_found() -> Failure {
-    failure(StatusCode::NOT_FOUND, "E904", "REQUEST_ERROR", "path", "Not found.".to_owned())
+    generated::E904.failure(&[])
 }
 
 /// 405: the route exists, the method does not.
 pub(crate) fn method_not_allowed() -> Failure {
-    failure(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "E905",
-        "REQUEST_ERROR",
-        "method",
-        "Method not allowed.".to_owned(),
-    )
+    generated::E905.failure(&[])
 }
 
 /// 507: the store holds `--max-records` records; nothing was created.
 pub(crate) fn store_full(max_records: usize) -> Failure {
-    failure(
-        StatusCode::INSUFFICIENT_STORAGE,
-        "E907",
-        "EMULATOR_ERROR",
-        "store",
-        format!(
-            "The emulator holds {max_records} records, its limit (--max-records): nothing was created. POST /__emulator/reset empties it."
-        ),
-    )
+    generated::E907.failure(&[("max_records", &max_records.to_string())])
 }
 
 /// 400: the `x-emulator-fault` header cannot be read.
 pub(crate) fn bad_fault_header(detail: &str) -> Failure {
-    failure(
-        StatusCode::BAD_REQUEST,
-        "E990",
-        "EMULATOR_ERROR",
-        crate::FAULT_HEADER,
-        format!("Cannot read the fault header: {detail}"),
-    )
+    generated::E990.failure(&[("detail", detail)])
 }
 
 /// 429: rate limited, with `Retry-After`.
 pub(crate) fn rate_limited(retry_after: u64) -> Failure {
-    let mut failure = failure(
-        StatusCode::TOO_MANY_REQUESTS,
-        "E929",
-        "RATE_LIMIT_ERROR",
-        "",
-        format!("Too many requests. Retry after {retry_after} seconds."),
-    );
+    let mut failure = generated::E929.failure(&[("retry_after", &retry_after.to_string())]);
     failure.retry_after = Some(retry_after);
     failure
 }
 
 /// A 5xx, injected: `E950` + the last two digits of the status.
 pub(crate) fn server_error(status: StatusCode, retry_after: Option<u64>) -> Failure {
+    let answer = generated::E950;
     let code = format!("E9{}", status.as_u16() % 100 + 50);
-    let message = status.canonical_reason().unwrap_or("Server error").to_owned() + ".";
-    let mut failure = failure(status, &code, "SERVER_ERROR", "", message);
+    let reason = status.canonical_reason().unwrap_or("Server error");
+    let message = answer.message(&[("reason", reason)]);
+    let top = (Code::new(&code), message.clone());
+    let mut failure = failure_with_top(status, &code, answer.kind, answer.parameter, message, top);
     failure.retry_after = retry_after;
     failure
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spec_names_the_fault_header_the_emulator_reads() {
+        assert_eq!(generated::E990.parameter, crate::FAULT_HEADER);
+    }
+
+    #[test]
+    fn templates_are_filled_in() {
+        let failure = body_too_large(65_536);
+        assert_eq!(failure.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(failure.body.contains(r#""message":"Request body is larger than 65536 bytes.""#));
+        let failure = server_error(StatusCode::BAD_GATEWAY, None);
+        assert!(failure.body.starts_with(r#"{"code":"E952","message":"Bad Gateway.""#));
+    }
 }

@@ -20,12 +20,13 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
 //! ```
 
-mod admin;
 mod body;
 mod config;
 mod error_envelopes;
 mod faults;
+mod generated;
 mod json_text;
+mod numbers_report;
 mod record;
 mod request;
 mod server;
@@ -33,9 +34,9 @@ mod service;
 mod state;
 mod store;
 
-pub use admin::{NumberEntry, NumbersReport};
 pub use config::{EmulatorConfig, SANDBOX_API_KEY, SANDBOX_SID};
 pub use faults::{FAULT_HEADER, Fault, FaultPlan, FaultRule};
+pub use numbers_report::{NumberEntry, NumbersReport};
 pub use server::{Emulator, RunningEmulator};
 #[cfg(feature = "tls")]
 pub use server::{TlsError, TlsIdentity};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::admin::NumberEntry;
+use crate::numbers_report::NumberEntry;
 use crate::record::KeptRecord;
 
 #[derive(Debug, Default)]

@@ -4,45 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A response code. Codes the seed documents are variants; any other code is kept verbatim in
-/// [`Code::Unknown`] so a new vendor code never breaks parsing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Code {
-    /// Phone number created.
-    I102,
-    /// Failed to create new WA number (the full error envelope's top-level code).
-    E947,
-    /// Validation error: a mandatory field is missing or a value is invalid.
-    E413,
-    /// `display_image` present but empty (the bare error envelope).
-    E962,
-    /// Any code this version does not know.
-    Unknown(String),
-}
-
-impl Code {
-    /// The code as it appears in JSON.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Code::I102 => "I102",
-            Code::E947 => "E947",
-            Code::E413 => "E413",
-            Code::E962 => "E962",
-            Code::Unknown(code) => code,
-        }
-    }
-
-    /// Parses a code; never fails.
-    pub fn new(code: &str) -> Code {
-        match code {
-            "I102" => Code::I102,
-            "E947" => Code::E947,
-            "E413" => Code::E413,
-            "E962" => Code::E962,
-            other => Code::Unknown(other.to_owned()),
-        }
-    }
-}
+pub use crate::generated::Code;
 
 impl Default for Code {
     fn default() -> Self {

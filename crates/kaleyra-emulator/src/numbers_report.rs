@@ -1,4 +1,4 @@
-//! `/__emulator/`: inspect what was created, reset, set faults.
+//! What `GET /__emulator/numbers` answers: what was created, a page at a time.
 
 use serde::{Deserialize, Serialize};
 
