@@ -13,13 +13,19 @@ use crate::rows::{InputError, RawRow, Row, RowBuilder, RowError, RowReader};
 
 /// A row that would not be created.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RowProblem {
+    /// The line of the file where the row starts (1 is a CSV's header).
     pub line: u64,
+    /// The row's number among the data rows, from 1.
     pub row: u64,
+    /// What is wrong with it.
     pub kind: ProblemKind,
 }
 
+/// What is wrong with a row.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ProblemKind {
     /// The API would reject it with this envelope.
     Invalid(Rejection),
@@ -27,19 +33,30 @@ pub enum ProblemKind {
     /// cells do not match the header.
     Unreadable(RowError),
     /// A valid row whose number an earlier row already has.
-    Duplicate { wa_number: String, first_line: u64 },
+    Duplicate {
+        /// The number, as it would be sent.
+        wa_number: String,
+        /// The line of the first row with it.
+        first_line: u64,
+    },
 }
 
 /// Counts over the file; `valid` excludes duplicates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CheckSummary {
+    /// Data rows read.
     pub rows: u64,
+    /// Rows the API would accept, duplicates excluded.
     pub valid: u64,
+    /// Rows the API would reject, or that are not requests at all.
     pub invalid: u64,
+    /// Valid rows whose number an earlier row already has.
     pub duplicates: u64,
 }
 
 impl CheckSummary {
+    /// No row is invalid or a duplicate.
     pub fn all_valid(&self) -> bool {
         self.invalid == 0 && self.duplicates == 0
     }

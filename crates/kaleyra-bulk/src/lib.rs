@@ -13,15 +13,17 @@
 //! - [`input`] holds the input open for every pass, and [`lock`] keeps a second import off the
 //!   journal and the report directory.
 
+#![warn(missing_docs)]
+
 pub mod check;
 mod claim;
-pub mod fingerprint;
+mod fingerprint;
 mod generated;
 pub mod import;
 pub mod input;
 pub mod journal;
 pub mod lock;
 pub mod report;
-pub mod rows;
+mod rows;
 
-pub use rows::{Format, InputError, RawRow, Row, RowBuilder, RowError, RowReader};
+pub use rows::{Format, InputError, Row, RowError, RowReader};

@@ -27,6 +27,7 @@ impl Format {
         }
     }
 
+    /// The format's name, as a file extension.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -37,17 +38,28 @@ impl Format {
 
 /// The file cannot be read as a whole (as opposed to one bad row).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InputError {
+    /// Reading failed.
     #[error("cannot read the input: {0}")]
     Io(#[from] std::io::Error),
+    /// The CSV cannot be read from this line on (not UTF-8, say).
     #[error("line {line}: {message}")]
-    Csv { line: u64, message: String },
+    Csv {
+        /// The line, from 1.
+        line: u64,
+        /// What the CSV reader said.
+        message: String,
+    },
+    /// The header lacks a mandatory field's column.
     #[error(
         "the header has no `{0}` column: it is mandatory (the header must name the API's fields)"
     )]
     MissingColumn(&'static str),
+    /// The header names a column twice.
     #[error("the header names `{0}` twice")]
     DuplicateColumn(String),
+    /// A CSV without even a header row.
     #[error("the input is empty: no header row")]
     NoHeader,
 }
@@ -106,6 +118,7 @@ impl RowError {
 pub struct Original(csv::StringRecord);
 
 impl Original {
+    /// The values, in the order of the input's columns.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.iter()
     }
@@ -223,7 +236,7 @@ impl RowReader {
     }
 
     /// What turns this input's raw rows into rows (the CSV column mapping).
-    pub fn builder(&self) -> RowBuilder {
+    pub(crate) fn builder(&self) -> RowBuilder {
         match &self.inner {
             Inner::Csv { fields, .. } => RowBuilder { fields: Some(fields.clone()) },
             Inner::Jsonl { .. } => RowBuilder { fields: None },
@@ -232,7 +245,7 @@ impl RowReader {
 
     /// The next row as read, its request not built yet: the reading is serial, the building
     /// need not be (see `check`). `Ok(None)` at the end.
-    pub fn next_raw(&mut self) -> Result<Option<RawRow>, InputError> {
+    pub(crate) fn next_raw(&mut self) -> Result<Option<RawRow>, InputError> {
         let (line, original) = match &mut self.inner {
             Inner::Csv { reader, lines, record, .. } => loop {
                 if !reader.read_record(record).map_err(csv_error)? {
@@ -267,21 +280,21 @@ impl RowReader {
 
 /// A row as read: position, line and values, before they are made a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawRow {
-    pub index: u64,
-    pub line: u64,
-    pub original: Original,
+pub(crate) struct RawRow {
+    pub(crate) index: u64,
+    pub(crate) line: u64,
+    pub(crate) original: Original,
 }
 
 /// Builds rows from raw rows: maps CSV columns to fields, parses JSONL lines.
 #[derive(Debug, Clone)]
-pub struct RowBuilder {
+pub(crate) struct RowBuilder {
     /// For each CSV column, the API field it fills; `None` for JSONL.
     fields: Option<Vec<Option<Field>>>,
 }
 
 impl RowBuilder {
-    pub fn build(&self, raw: RawRow) -> Row {
+    pub(crate) fn build(&self, raw: RawRow) -> Row {
         build(self.fields.as_deref(), raw)
     }
 }

@@ -132,10 +132,9 @@ async fn faults_lose_nothing_duplicate_nothing_and_resume_settles_the_unknowns()
     let dir = tempfile::tempdir().unwrap();
     let (input, valid) = write_csv(dir.path(), 300);
     let emulator = emulator().await;
-    let rule = |fault, times| FaultRule { fault, times: Some(times) };
-    emulator.set_faults(FaultPlan {
-        latency_ms: 0,
-        rules: vec![
+    let rule = |fault, times| FaultRule::times(fault, times);
+    emulator.set_faults(
+        [
             rule(Fault::RateLimit { retry_after: 0 }, 5),
             rule(Fault::Status { status: 503, retry_after: Some(0) }, 3),
             rule(Fault::Status { status: 500, retry_after: None }, 4),
@@ -143,8 +142,10 @@ async fn faults_lose_nothing_duplicate_nothing_and_resume_settles_the_unknowns()
             rule(Fault::ResetBefore, 3),
             rule(Fault::Truncate, 2),
             rule(Fault::Garbage, 2),
-        ],
-    });
+        ]
+        .into_iter()
+        .fold(FaultPlan::none(), FaultPlan::then),
+    );
     // An odd, small queue: batches of one and two intents.
     let options = ImportOptions { intents_ahead: 3, ..options_for(&input, false, false) };
     let first = run(&client(&emulator), options.clone()).await.unwrap();
@@ -182,7 +183,7 @@ async fn a_stopped_import_withdraws_the_intents_it_did_not_send_and_resume_sends
     let dir = tempfile::tempdir().unwrap();
     let (input, valid) = write_csv(dir.path(), 200);
     let emulator = emulator().await;
-    emulator.set_faults(FaultPlan { latency_ms: 40, rules: Vec::new() });
+    emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(40)));
     let options =
         ImportOptions { concurrency: 2, intents_ahead: 10, ..options_for(&input, false, false) };
     let (stop, stopped) = tokio::sync::watch::channel(false);

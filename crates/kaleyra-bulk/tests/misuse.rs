@@ -56,7 +56,7 @@ async fn a_second_import_on_the_same_journal_is_refused_and_sends_nothing() {
     write_csv(&input, 300);
     let emulator = emulator().await;
     // Slow answers keep the first import running while the second one starts.
-    emulator.set_faults(FaultPlan { latency_ms: 20, rules: Vec::new() });
+    emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(20)));
     let first = tokio::spawn({
         let (client, options) = (client(&emulator), options(&input));
         let (_stop, stopped) = tokio::sync::watch::channel(false);
@@ -229,13 +229,11 @@ async fn a_run_that_fails_before_sending_leaves_no_journal() {
 async fn a_report_imported_again_gets_prefixed_columns() {
     let dir = tempfile::tempdir().unwrap();
     let emulator = emulator().await;
-    emulator.set_faults(FaultPlan {
-        latency_ms: 0,
-        rules: vec![FaultRule {
-            fault: Fault::Status { status: 500, retry_after: None },
-            times: Some(1),
-        }],
-    });
+    emulator.set_faults(
+        [FaultRule::times(Fault::Status { status: 500, retry_after: None }, 1)]
+            .into_iter()
+            .fold(FaultPlan::none(), FaultPlan::then),
+    );
     let input = dir.path().join("numbers.csv");
     write_csv(&input, 3);
     run(&emulator, options(&input)).await.unwrap();
@@ -256,13 +254,11 @@ async fn a_report_imported_again_gets_prefixed_columns() {
 async fn a_retry_after_beyond_any_duration_waits_the_cap_and_the_import_finishes() {
     let dir = tempfile::tempdir().unwrap();
     let emulator = emulator().await;
-    emulator.set_faults(FaultPlan {
-        latency_ms: 0,
-        rules: vec![FaultRule {
-            fault: Fault::RateLimit { retry_after: u64::MAX },
-            times: Some(2),
-        }],
-    });
+    emulator.set_faults(
+        [FaultRule::times(Fault::RateLimit { retry_after: u64::MAX }, 2)]
+            .into_iter()
+            .fold(FaultPlan::none(), FaultPlan::then),
+    );
     let input = dir.path().join("numbers.csv");
     write_csv(&input, 4);
     let options = ImportOptions { max_retry_wait: Duration::from_millis(50), ..options(&input) };

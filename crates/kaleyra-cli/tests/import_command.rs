@@ -231,22 +231,21 @@ fn sigkill_at_random_moments_then_resume_creates_every_row_exactly_once() {
 
 #[test]
 fn sigkill_with_emulator_faults_then_resume_agrees_with_the_emulator() {
-    let rule = |fault, times| FaultRule { fault, times: Some(times) };
+    let rule = |fault, times| FaultRule::times(fault, times);
     sigkill_and_resume(
         4_000,
-        FaultPlan {
-            latency_ms: 0,
-            rules: vec![
-                rule(Fault::RateLimit { retry_after: 0 }, 10),
-                rule(Fault::Status { status: 500, retry_after: None }, 10),
-                rule(Fault::ResetAfter, 10),
-                rule(Fault::ResetBefore, 10),
-                rule(Fault::Truncate, 5),
-                rule(Fault::Garbage, 5),
-                rule(Fault::SlowBody { pause_ms: 2 }, 5),
-                rule(Fault::Status { status: 503, retry_after: Some(0) }, 5),
-            ],
-        },
+        [
+            rule(Fault::RateLimit { retry_after: 0 }, 10),
+            rule(Fault::Status { status: 500, retry_after: None }, 10),
+            rule(Fault::ResetAfter, 10),
+            rule(Fault::ResetBefore, 10),
+            rule(Fault::Truncate, 5),
+            rule(Fault::Garbage, 5),
+            rule(Fault::SlowBody { pause_ms: 2 }, 5),
+            rule(Fault::Status { status: 503, retry_after: Some(0) }, 5),
+        ]
+        .into_iter()
+        .fold(FaultPlan::none(), FaultPlan::then),
     );
 }
 
@@ -254,7 +253,7 @@ fn sigkill_with_emulator_faults_then_resume_agrees_with_the_emulator() {
 fn ctrl_c_lets_requests_in_flight_finish_and_exits_130_then_resume_finishes() {
     let (_runtime, emulator) = common::emulator(SID, KEY);
     // Slow answers: the interrupt lands while requests are in flight.
-    emulator.set_faults(FaultPlan { latency_ms: 100, rules: Vec::new() });
+    emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(100)));
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("numbers.csv");
     let valid = write_csv(&input, 400);
@@ -329,7 +328,7 @@ fn bar_positions(screen: &str, total: u32) -> Vec<u32> {
 fn a_progress_bar_is_drawn_on_a_terminal_unless_quiet() {
     let (_runtime, emulator) = common::emulator(SID, KEY);
     // Slow answers: the bar's 200 ms tick draws several frames.
-    emulator.set_faults(FaultPlan { latency_ms: 100, rules: Vec::new() });
+    emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(100)));
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("numbers.csv");
     write_csv(&input, 8);
@@ -347,7 +346,7 @@ fn a_progress_bar_is_drawn_on_a_terminal_unless_quiet() {
     assert!(screen.contains("numbers.csv: 7 created, 1 rejected, 0 unknown, 0 failed"), "{screen}");
 
     emulator.reset();
-    emulator.set_faults(FaultPlan { latency_ms: 100, rules: Vec::new() });
+    emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(100)));
     let quiet = dir.path().join("quiet.csv");
     std::fs::copy(&input, &quiet).unwrap();
     let screen = import_on_a_terminal(&quiet, &emulator, "-q");

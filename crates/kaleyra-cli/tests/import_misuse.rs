@@ -44,7 +44,7 @@ fn import(input: &Path, base_url: &str, extra: &[&str]) -> Command {
 /// A slow emulator (every answer 50 ms late) and a running import of `rows` rows.
 fn slow_import(dir: &Path, rows: u32) -> (tokio::runtime::Runtime, RunningEmulator, Child) {
     let (runtime, emulator) = common::emulator(SID, KEY);
-    emulator.set_faults(FaultPlan { latency_ms: 50, rules: Vec::new() });
+    emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(50)));
     let input = dir.join("numbers.csv");
     write_csv(&input, rows);
     let child = import(&input, &emulator.base_url(), &[]).spawn().unwrap();

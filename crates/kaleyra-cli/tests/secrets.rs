@@ -46,13 +46,11 @@ fn the_key_is_never_printed_logged_journaled_or_reported() {
     let key_file = dir.path().join("key");
     std::fs::write(&key_file, KEY).unwrap();
 
-    emulator.set_faults(FaultPlan {
-        latency_ms: 0,
-        rules: vec![
-            FaultRule { fault: Fault::ResetAfter, times: Some(1) },
-            FaultRule { fault: Fault::Garbage, times: Some(1) },
-        ],
-    });
+    emulator.set_faults(
+        [FaultRule::once(Fault::ResetAfter), FaultRule::once(Fault::Garbage)]
+            .into_iter()
+            .fold(FaultPlan::none(), FaultPlan::then),
+    );
     let base = emulator.base_url();
     let runs: Vec<(&str, Vec<&str>, &str)> = vec![
         ("import", vec!["number", "import", "numbers.csv", "-q"], KEY),

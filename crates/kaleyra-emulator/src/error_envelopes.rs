@@ -55,20 +55,8 @@ fn failure_with_top(
     message: String,
     (top_code, top_message): (Code, String),
 ) -> Failure {
-    let envelope = ErrorEnvelope::Full(FullErrorEnvelope {
-        code: top_code,
-        message: top_message,
-        data: Vec::new(),
-        error: ErrorDetail {
-            code: Code::new(code),
-            kind: kind.to_owned(),
-            parameter: parameter.to_owned(),
-            message,
-            reference: String::new(),
-            extra: Default::default(),
-        },
-        extra: Default::default(),
-    });
+    let detail = ErrorDetail::new(Code::new(code), kind, parameter, message);
+    let envelope = ErrorEnvelope::Full(FullErrorEnvelope::new(top_code, top_message, detail));
     Failure { status, body: envelope.to_json(), retry_after: None }
 }
 

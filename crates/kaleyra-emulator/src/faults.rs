@@ -12,15 +12,21 @@ pub const FAULT_HEADER: &str = "x-emulator-fault";
 /// One thing going wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Fault {
     /// Answer with this status (500, 502, 503, ...) before processing; `Retry-After` if given.
+    /// The fields are the admin endpoint's JSON; [`Fault::status`] and
+    /// [`Fault::status_retry_after`] build it from a `Duration`.
     Status {
+        /// The status, a 5xx.
         status: u16,
+        /// `Retry-After`, in whole seconds.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after: Option<u64>,
     },
     /// Answer 429 with `Retry-After` before processing.
     RateLimit {
+        /// `Retry-After`, in whole seconds (1 by default).
         #[serde(default = "one_second")]
         retry_after: u64,
     },
@@ -35,12 +41,40 @@ pub enum Fault {
     /// Create the record, then send the answer slowly: its head at once, its body 16 bytes at
     /// a time, `pause_ms` apart (what a client's read timeout meets mid-body).
     SlowBody {
+        /// The pause between pieces, in milliseconds (100 by default).
         #[serde(default = "slow_body_pause")]
         pause_ms: u64,
     },
     /// Reset the next connection as soon as it is accepted, before reading a byte (and so, on
     /// HTTPS, before the TLS handshake completes): the client can tell nothing was sent.
     ResetOnAccept,
+}
+
+impl Fault {
+    /// Answer `status` (a 5xx) before processing.
+    pub fn status(status: u16) -> Fault {
+        Fault::Status { status, retry_after: None }
+    }
+
+    /// Answer `status` (a 5xx) with `Retry-After` (whole seconds, rounded up) before processing.
+    pub fn status_retry_after(status: u16, retry_after: Duration) -> Fault {
+        Fault::Status { status, retry_after: Some(whole_seconds(retry_after)) }
+    }
+
+    /// Answer 429 with `Retry-After` (whole seconds, rounded up) before processing.
+    pub fn rate_limit(retry_after: Duration) -> Fault {
+        Fault::RateLimit { retry_after: whole_seconds(retry_after) }
+    }
+
+    /// Create the record, then send the answer 16 bytes at a time, `pause` apart.
+    pub fn slow_body(pause: Duration) -> Fault {
+        Fault::SlowBody { pause_ms: u64::try_from(pause.as_millis()).unwrap_or(u64::MAX) }
+    }
+}
+
+/// `Retry-After` is whole seconds: a part of one counts as one.
+fn whole_seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 fn one_second() -> u64 {
@@ -53,23 +87,101 @@ fn slow_body_pause() -> u64 {
 
 /// A fault and how many times it fires (`None`: until the plan is replaced).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FaultRule {
+    /// What goes wrong.
     #[serde(flatten)]
     pub fault: Fault,
+    /// How many requests it strikes; `None`: every one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
 }
 
+impl FaultRule {
+    /// `fault` for the next request only.
+    pub fn once(fault: Fault) -> FaultRule {
+        FaultRule::times(fault, 1)
+    }
+
+    /// `fault` for the next `times` requests.
+    pub fn times(fault: Fault, times: u32) -> FaultRule {
+        FaultRule { fault, times: Some(times) }
+    }
+
+    /// `fault` for every request until the plan is replaced.
+    pub fn always(fault: Fault) -> FaultRule {
+        FaultRule { fault, times: None }
+    }
+}
+
 /// The server-wide faults: a latency added to every create request, and rules tried in order.
+/// As JSON (`PUT /__emulator/faults`): `{"latency_ms": 0, "rules": [{"kind": "status",
+/// "status": 503, "times": 1}]}`.
+///
+/// ```
+/// use std::time::Duration;
+/// use kaleyra_emulator::{Fault, FaultPlan, FaultRule};
+///
+/// let plan = FaultPlan::once(Fault::status(503))
+///     .then(FaultRule::times(Fault::rate_limit(Duration::from_secs(2)), 3))
+///     .with_latency(Duration::from_millis(300));
+/// assert_eq!(plan.rules().len(), 2);
+/// assert_eq!(plan.latency(), Duration::from_millis(300));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FaultPlan {
     #[serde(default)]
-    pub latency_ms: u64,
+    latency_ms: u64,
     #[serde(default)]
-    pub rules: Vec<FaultRule>,
+    rules: Vec<FaultRule>,
 }
 
 impl FaultPlan {
+    /// No fault, no latency.
+    pub fn none() -> FaultPlan {
+        FaultPlan::default()
+    }
+
+    /// `fault` for the next request only.
+    pub fn once(fault: Fault) -> FaultPlan {
+        FaultPlan::none().then(FaultRule::once(fault))
+    }
+
+    /// `fault` for the next `times` requests.
+    pub fn times(fault: Fault, times: u32) -> FaultPlan {
+        FaultPlan::none().then(FaultRule::times(fault, times))
+    }
+
+    /// Only a latency before every create request is answered.
+    pub fn latency_only(latency: Duration) -> FaultPlan {
+        FaultPlan::none().with_latency(latency)
+    }
+
+    /// The plan with `rule` tried after its others.
+    #[must_use]
+    pub fn then(mut self, rule: FaultRule) -> FaultPlan {
+        self.rules.push(rule);
+        self
+    }
+
+    /// The plan with a latency (whole milliseconds) before every create request is answered.
+    #[must_use]
+    pub fn with_latency(mut self, latency: Duration) -> FaultPlan {
+        self.latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// The latency before every create request is answered.
+    pub fn latency(&self) -> Duration {
+        Duration::from_millis(self.latency_ms)
+    }
+
+    /// The rules left, in the order they are tried (each counted down as it strikes).
+    pub fn rules(&self) -> &[FaultRule] {
+        &self.rules
+    }
+
     /// The fault for the next create request, if any; counts it down.
     pub(crate) fn take_request_fault(&mut self) -> Option<Fault> {
         self.take(|fault| !matches!(fault, Fault::ResetOnAccept))

@@ -20,6 +20,8 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 mod body;
 mod config;
 mod error_envelopes;

@@ -23,10 +23,15 @@ pub struct NumbersReport {
 
 /// One number: how often it was asked for, how often it was created, and the records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NumberEntry {
+    /// The number.
     pub wa_number: String,
+    /// Valid, authenticated create requests for it.
     pub requests: u64,
+    /// How many of them created a record.
     pub creations: u64,
+    /// The records, oldest first.
     pub records: Vec<NumberRecord>,
 }
 

@@ -37,6 +37,7 @@ impl std::fmt::Debug for Emulator {
 }
 
 impl Emulator {
+    /// An emulator with `config`, not yet listening.
     pub fn new(config: EmulatorConfig) -> Self {
         Emulator {
             config,
@@ -50,6 +51,22 @@ impl Emulator {
     pub fn with_tls(mut self, identity: TlsIdentity) -> Result<Self, TlsError> {
         self.tls = Some(identity.acceptor()?);
         Ok(self)
+    }
+
+    /// The sandbox emulator ([`EmulatorConfig::sandbox`]: its SID and key are
+    /// [`crate::SANDBOX_SID`] and [`crate::SANDBOX_API_KEY`]) serving on a free port of
+    /// 127.0.0.1: a test fixture in one line.
+    ///
+    /// ```
+    /// # async fn demo() -> std::io::Result<()> {
+    /// let emulator = kaleyra_emulator::Emulator::start().await?;
+    /// assert!(emulator.base_url().starts_with("http://127.0.0.1:"));
+    /// emulator.shutdown().await;
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub async fn start() -> std::io::Result<RunningEmulator> {
+        Emulator::new(EmulatorConfig::sandbox()).bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
     /// Binds `addr` (port 0 picks a free port) and serves in the background on the current
@@ -85,6 +102,7 @@ pub struct RunningEmulator {
 }
 
 impl RunningEmulator {
+    /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
@@ -102,6 +120,12 @@ impl RunningEmulator {
     /// Replaces the server-wide fault plan, as `PUT /__emulator/faults` does.
     pub fn set_faults(&self, plan: FaultPlan) {
         self.shared.set_faults(plan);
+    }
+
+    /// The fault plan as it is now (rules counted down as they struck), as
+    /// `GET /__emulator/faults` says.
+    pub fn faults(&self) -> FaultPlan {
+        self.shared.fault_plan()
     }
 
     /// Forgets every record and fault, as `POST /__emulator/reset` does.
@@ -341,7 +365,9 @@ fn reset(stream: TcpStream) {
 #[cfg(feature = "tls")]
 #[derive(Clone)]
 pub struct TlsIdentity {
+    /// The certificate chain, leaf first (DER).
     pub cert_chain: Vec<Vec<u8>>,
+    /// The private key, PKCS #8 (DER).
     pub private_key_pkcs8: Vec<u8>,
 }
 

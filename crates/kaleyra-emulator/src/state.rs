@@ -58,7 +58,7 @@ impl Shared {
             return (None, Duration::ZERO);
         }
         let mut plan = self.faults();
-        (plan.take_request_fault(), Duration::from_millis(plan.latency_ms))
+        (plan.take_request_fault(), plan.latency())
     }
 
     /// Whether the next connection is to be reset on accept (counted down).

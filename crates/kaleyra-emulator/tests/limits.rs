@@ -209,7 +209,9 @@ proptest! {
 #[tokio::test]
 async fn shutdown_lets_requests_in_flight_finish_and_closes_idle_connections() {
     let emulator = start(config()).await;
-    emulator.set_faults(kaleyra_emulator::FaultPlan { latency_ms: 300, rules: Vec::new() });
+    emulator.set_faults(kaleyra_emulator::FaultPlan::latency_only(
+        std::time::Duration::from_millis(300),
+    ));
     let addr = emulator.local_addr();
     // An idle keep-alive connection, and one with a request in flight.
     let mut idle = TcpStream::connect(addr).await.unwrap();

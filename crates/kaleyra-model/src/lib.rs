@@ -30,6 +30,8 @@
 //! assert_eq!((record.id, record.extra["crm"].as_str()), (7, Some("x"))); // unknown keys kept
 //! ```
 
+#![warn(missing_docs)]
+
 mod category;
 mod code;
 mod credentials;

@@ -30,22 +30,31 @@ impl RequestFields for AddNumberRequest {
 /// can be warned about them; they are never sent on by the validated request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AddNumberRequest {
+    /// The name shown on WhatsApp (mandatory).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The number to register, in E.164 (mandatory).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wa_number: Option<String>,
+    /// The business address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// Where the vendor sends incoming messages (and quality-rating and messaging-limit webhooks).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incoming_url: Option<String>,
+    /// The profile image, a URL; present but empty is an error of its own (`E962`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_image: Option<String>,
+    /// A description of the business.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_description: Option<String>,
+    /// One of the 17 categories, in any ASCII case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_category: Option<String>,
+    /// The business e-mail address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
+    /// The business website.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
     /// Keys that are not fields of the API.
@@ -132,8 +141,11 @@ impl AddNumberRequest {
 pub struct RequestParseError {
     /// The key whose value is wrong, when the error is inside one.
     pub field: Option<String>,
+    /// The line of the error, from 1 (0 when unknown).
     pub line: usize,
+    /// The column of the error, from 1 (0 when unknown).
     pub column: usize,
+    /// What serde_json said.
     pub message: String,
 }
 

@@ -2,13 +2,20 @@
 //! replaced by realistic values, from `spec/examples/`) and the two ways of printing JSON the
 //! tests compare with: the page's four-space indentation, and the compact wire form.
 
+#![warn(missing_docs)]
+
 use serde::Serialize;
 
+/// The success envelope the vendor's page shows.
 pub const SUCCESS: &str = include_str!("../../../spec/examples/success.json");
+/// The page's envelope for missing mandatory fields.
 pub const MISSING_MANDATORY: &str = include_str!("../../../spec/examples/missing_mandatory.json");
+/// The page's envelope for an invalid category.
 pub const INVALID_CATEGORY: &str = include_str!("../../../spec/examples/invalid_category.json");
+/// The page's bare envelope for an empty `display_image`.
 pub const EMPTY_DISPLAY_IMAGE: &str =
     include_str!("../../../spec/examples/empty_display_image.json");
+/// The page's sample request body.
 pub const SAMPLE_REQUEST: &str = include_str!("../../../spec/examples/sample_request.json");
 
 /// `value` printed as the page prints JSON: four-space indentation and a final line end.

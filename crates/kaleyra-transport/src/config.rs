@@ -26,6 +26,7 @@ pub enum Region {
 }
 
 impl Region {
+    /// The region's base URL.
     pub fn base_url(self) -> &'static str {
         match self {
             Region::In => "https://api.in.kaleyra.io",
@@ -78,21 +79,35 @@ impl Default for TlsRoots {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
+    /// The base URL cannot be used.
     #[error("invalid base URL `{url}`: {reason}")]
-    InvalidBaseUrl { url: String, reason: String },
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Plain `http://` to a host that is not loopback, not allowed explicitly.
     #[error(
         "refusing plain http:// to `{host}`: the API key would cross the network unencrypted \
          (use https://, a loopback address, or allow insecure HTTP explicitly)"
     )]
-    InsecureHttp { host: String },
+    InsecureHttp {
+        /// The host.
+        host: String,
+    },
+    /// The SID has characters no SID has.
     #[error(
         "invalid SID `{0}`: use the account SID from kaleyra.io (letters, digits, '-' and '_')"
     )]
     InvalidSid(String),
+    /// The key is empty or cannot go in a header.
     #[error("invalid API key: it must be non-empty visible ASCII")]
     InvalidApiKey,
+    /// No such region.
     #[error("unknown region `{0}`: expected in, ap, eu or na")]
     UnknownRegion(String),
+    /// The TLS roots or configuration cannot be loaded.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
 }
@@ -159,6 +174,7 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed attempts are retried (see [`RetryPolicy`]).
     #[must_use]
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
@@ -180,6 +196,7 @@ impl ClientBuilder {
         self
     }
 
+    /// Which certificate authorities to trust.
     #[must_use]
     pub fn tls_roots(mut self, roots: TlsRoots) -> Self {
         self.tls_roots = roots;
@@ -200,6 +217,7 @@ impl ClientBuilder {
         self
     }
 
+    /// The client, or the first setting it cannot work with.
     pub fn build(self) -> Result<Client, ConfigError> {
         Client::from_builder(self)
     }

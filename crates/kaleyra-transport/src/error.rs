@@ -14,33 +14,67 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub enum Error {
     /// The API answered with an error envelope (400 validation, 409 duplicate, ...).
     #[error("rejected by the API (HTTP {status}): {}", envelope_text(.envelope))]
-    Rejected { status: u16, envelope: Box<ErrorEnvelope> },
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The API's envelope.
+        envelope: Box<ErrorEnvelope>,
+    },
     /// 401 or 403: the key does not belong to the SID, is deactivated, or the IP is not allowed.
     #[error("authentication failed (HTTP {status}): check the SID and the API key")]
-    Authentication { status: u16, envelope: Option<Box<ErrorEnvelope>> },
+    Authentication {
+        /// 401 or 403.
+        status: u16,
+        /// The envelope, when the answer had one.
+        envelope: Option<Box<ErrorEnvelope>>,
+    },
     /// 429, and retrying did not help (or the wait asked for was too long).
     #[error("rate limited (HTTP 429){}", after(.retry_after))]
-    RateLimited { retry_after: Option<Duration> },
+    RateLimited {
+        /// The last `Retry-After`, when there was one.
+        retry_after: Option<Duration>,
+    },
     /// 503 with `Retry-After`, and retrying did not help.
     #[error("service unavailable (HTTP 503){}", after(.retry_after))]
-    Unavailable { retry_after: Option<Duration> },
+    Unavailable {
+        /// The last `Retry-After`.
+        retry_after: Option<Duration>,
+    },
     /// The request never left: connection refused, DNS, TLS handshake, connect timeout.
     #[error("request not sent after {attempts} attempt(s): {message}")]
     NotSent {
+        /// Attempts made.
         attempts: u32,
+        /// What the last one ran into.
         message: String,
+        /// The underlying error.
         #[source]
         source: Option<BoxError>,
     },
     /// The request may have reached the server and been processed; nobody can tell.
     #[error("outcome unknown, the number may or may not have been created: {reason}")]
-    UnknownOutcome { reason: UnknownReason },
+    UnknownOutcome {
+        /// Why nobody can tell.
+        reason: UnknownReason,
+    },
     /// An answer that is not an envelope this client understands.
     #[error("undecodable response (HTTP {status}): {detail}; body starts with {snippet:?}")]
-    Undecodable { status: u16, detail: String, snippet: String },
+    Undecodable {
+        /// The HTTP status.
+        status: u16,
+        /// What could not be read.
+        detail: String,
+        /// The start of the body, the key masked.
+        snippet: String,
+    },
     /// An answer larger than the configured limit.
     #[error("response (HTTP {status}) larger than {limit} bytes")]
-    ResponseTooLarge { status: u16, limit: usize },
+    ResponseTooLarge {
+        /// The HTTP status.
+        status: u16,
+        /// The configured limit.
+        limit: usize,
+    },
 }
 
 /// Why an outcome is unknown.
@@ -52,9 +86,19 @@ pub enum UnknownReason {
     /// The connection broke after the request was written.
     ConnectionLost(String),
     /// The answer's head arrived but its body broke off.
-    BodyIncomplete { status: u16, detail: String },
+    BodyIncomplete {
+        /// The HTTP status of the head.
+        status: u16,
+        /// What broke.
+        detail: String,
+    },
     /// A 5xx the server did not ask us to retry: the server may have failed after creating.
-    ServerError { status: u16, envelope: Option<Box<ErrorEnvelope>> },
+    ServerError {
+        /// The HTTP status.
+        status: u16,
+        /// The envelope, when the answer had one.
+        envelope: Option<Box<ErrorEnvelope>>,
+    },
 }
 
 impl fmt::Display for UnknownReason {

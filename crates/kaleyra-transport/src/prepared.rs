@@ -16,10 +16,12 @@ pub struct PreparedRequest {
 }
 
 impl PreparedRequest {
+    /// `POST`.
     pub fn method(&self) -> &Method {
         &self.method
     }
 
+    /// The endpoint, with the SID.
     pub fn uri(&self) -> &Uri {
         &self.uri
     }

@@ -5,9 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use kaleyra_emulator::{
-    Emulator, EmulatorConfig, Fault, FaultPlan, FaultRule, RunningEmulator, TlsIdentity,
-};
+use kaleyra_emulator::{Emulator, EmulatorConfig, Fault, FaultPlan, RunningEmulator, TlsIdentity};
 use kaleyra_model::{AddNumberRequest, ApiKey, Code, ErrorEnvelope, Field};
 use kaleyra_transport::{Client, ClientBuilder, Error, RetryPolicy, UnknownReason};
 use kaleyra_validate::{Limits, ValidatedRequest, validate};
@@ -47,7 +45,7 @@ fn number(n: u32) -> ValidatedRequest {
 }
 
 fn plan(fault: Fault, times: u32) -> FaultPlan {
-    FaultPlan { latency_ms: 0, rules: vec![FaultRule { fault, times: Some(times) }] }
+    FaultPlan::times(fault, times)
 }
 
 #[tokio::test]
@@ -219,7 +217,7 @@ async fn response_over_the_cap_is_refused() {
 #[tokio::test]
 async fn timeout_after_sending_is_unknown_and_not_retried() {
     let emulator = emulator(config()).await;
-    emulator.set_faults(FaultPlan { latency_ms: 600, rules: Vec::new() });
+    emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(600)));
     let client = client_for(&emulator).request_timeout(Duration::from_millis(150)).build().unwrap();
     let error = client.add_number(&number(13)).await.unwrap_err();
     assert!(

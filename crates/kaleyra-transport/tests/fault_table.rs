@@ -161,12 +161,10 @@ async fn every_fault_against_the_transport() {
             .bind("127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let rules = case
-            .fault
-            .clone()
-            .map(|fault| vec![FaultRule { fault, times: Some(1) }])
-            .unwrap_or_default();
-        emulator.set_faults(FaultPlan { latency_ms: case.latency_ms, rules });
+        let rules =
+            case.fault.clone().map(|fault| vec![FaultRule::once(fault)]).unwrap_or_default();
+        let latency = FaultPlan::latency_only(Duration::from_millis(case.latency_ms));
+        emulator.set_faults(rules.into_iter().fold(latency, FaultPlan::then));
         let client = Client::builder(SID, ApiKey::new(KEY))
             .base_url(emulator.base_url())
             .request_timeout(Duration::from_millis(200))

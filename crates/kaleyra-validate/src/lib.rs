@@ -32,6 +32,8 @@
 //! written down in `spec/` and `docs/decisions.md`; [`Rules`] switches the ones that could be
 //! wrong.
 
+#![warn(missing_docs)]
+
 mod format;
 mod generated;
 mod messages;

@@ -9,6 +9,7 @@ use crate::messages;
 
 /// What is wrong with a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProblemKind {
     /// A mandatory field is absent, empty or only white space.
     Missing,
@@ -23,7 +24,10 @@ pub enum ProblemKind {
     /// A URL field is not an absolute http(s) URL.
     InvalidUrl,
     /// The value is longer than `max` characters.
-    TooLong { max: usize },
+    TooLong {
+        /// The limit, in characters.
+        max: usize,
+    },
 }
 
 /// A field and what is wrong with it.
@@ -51,10 +55,12 @@ impl Problem {
         self.hint.as_deref()
     }
 
+    /// The field at fault.
     pub fn field(&self) -> Field {
         self.field
     }
 
+    /// What is wrong with it.
     pub fn kind(&self) -> ProblemKind {
         self.kind
     }

@@ -44,39 +44,21 @@ impl Rejection {
             message.push_str(&problem.message());
         }
         if !parameter.is_empty() {
-            return ErrorEnvelope::Full(FullErrorEnvelope {
-                code: Code::E947,
-                message: FAILED_MESSAGE.to_owned(),
-                data: Vec::new(),
-                error: detail(Code::E413, parameter, message),
-                extra: Default::default(),
-            });
+            let detail = ErrorDetail::new(Code::E413, VALIDATION_ERROR, parameter, message);
+            return ErrorEnvelope::Full(FullErrorEnvelope::new(Code::E947, FAILED_MESSAGE, detail));
         }
         let (parameter, message) = self
             .problems
             .first()
             .map(|p| (p.field().as_str().to_owned(), p.message().into_owned()))
             .unwrap_or_default();
-        ErrorEnvelope::Bare(BareErrorEnvelope {
-            error: detail(Code::E962, parameter, message),
-            extra: Default::default(),
-        })
+        let detail = ErrorDetail::new(Code::E962, VALIDATION_ERROR, parameter, message);
+        ErrorEnvelope::Bare(BareErrorEnvelope::new(detail))
     }
 
     /// The envelope as the compact JSON the API sends.
     pub fn to_json(&self) -> String {
         self.envelope().to_json()
-    }
-}
-
-fn detail(code: Code, parameter: String, message: String) -> ErrorDetail {
-    ErrorDetail {
-        code,
-        kind: VALIDATION_ERROR.to_owned(),
-        parameter,
-        message,
-        reference: String::new(),
-        extra: Default::default(),
     }
 }
 

@@ -49,6 +49,7 @@ impl<'a> ValidatedRef<'a> {
         }
     }
 
+    /// The display name, trimmed.
     #[inline]
     pub fn display_name(&self) -> &'a str {
         self.display_name
@@ -124,6 +125,7 @@ pub struct ValidatedRequest {
 }
 
 impl ValidatedRequest {
+    /// The display name, trimmed.
     pub fn display_name(&self) -> &str {
         &self.display_name
     }
@@ -133,6 +135,7 @@ impl ValidatedRequest {
         &self.wa_number
     }
 
+    /// The category, when one was given.
     pub fn business_category(&self) -> Option<Category> {
         self.business_category
     }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use writer::JournalWriter;
+pub(crate) use writer::JournalWriter;
 
 /// The journal format's version, in its first line. Version 2 added `released`; version 1
 /// journals are read (and continued) as well.
@@ -27,7 +27,7 @@ const OLDEST_VERSION: u32 = 1;
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Entry {
+pub(crate) enum Entry {
     /// First line: what is being imported.
     Begin { version: u32, fingerprint: String, format: String },
     /// A later run took over (informational).
@@ -55,24 +55,43 @@ pub enum RowState {
     Untouched,
     /// Intent without outcome: sent or about to be when the run stopped.
     Pending,
+    /// Created by this import.
     Created,
+    /// The API answered that the number already exists.
     Exists,
+    /// The API rejected it (an envelope says why), or it was never sent because it is invalid.
     Rejected,
+    /// Sent, with no answer that says whether it was created.
     Unknown,
+    /// Not created, and safe to send again (the server never saw it, or said to retry).
     Failed,
 }
 
 /// Details kept for the reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Detail {
-    Rejected { http_status: u16, code: String, parameter: String, message: String },
+    /// The API's answer to a rejected row.
+    Rejected {
+        /// The HTTP status (0 when the row was never sent).
+        http_status: u16,
+        /// The error code of the envelope.
+        code: String,
+        /// The field at fault.
+        parameter: String,
+        /// The envelope's message.
+        message: String,
+    },
+    /// Why a row is unknown or failed, in words.
     Reason(String),
 }
 
 /// The journal replayed: every row's last state, in compact form (a byte and an id per row).
 #[derive(Debug, Default)]
 pub struct JournalState {
+    /// The fingerprint of the input the journal was written for.
     pub fingerprint: String,
+    /// The input's format (`csv`, `jsonl`).
     pub format: String,
     states: Vec<RowState>,
     ids: Vec<u64>,
@@ -84,6 +103,7 @@ pub struct JournalState {
 const USUAL_STATUS: i64 = 2;
 
 impl JournalState {
+    /// The last state of row `row` (from 1).
     pub fn state(&self, row: u64) -> RowState {
         self.states.get(row as usize).copied().unwrap_or(RowState::Untouched)
     }
@@ -96,12 +116,13 @@ impl JournalState {
         })
     }
 
+    /// What the reports say about a rejected, unknown or failed row.
     pub fn detail(&self, row: u64) -> Option<&Detail> {
         self.details.get(&row)
     }
 
     /// Applies one entry.
-    pub fn apply(&mut self, entry: &Entry) {
+    pub(crate) fn apply(&mut self, entry: &Entry) {
         let (row, state) = match entry {
             Entry::Begin { fingerprint, format, .. } => {
                 self.fingerprint = fingerprint.clone();
@@ -159,22 +180,53 @@ impl JournalState {
     }
 }
 
+/// A journal that cannot be written or read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum JournalError {
+    /// Reading or writing the file failed.
     #[error("journal {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The journal.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A new import would overwrite an existing journal.
     #[error(
         "journal {path} already exists: pass --resume to continue that import, or remove the file to start over"
     )]
-    Exists { path: PathBuf },
+    Exists {
+        /// The journal.
+        path: PathBuf,
+    },
+    /// A line other than a torn last one cannot be read.
     #[error("journal {path} line {line} is corrupt: {message}")]
-    Corrupt { path: PathBuf, line: u64, message: String },
+    Corrupt {
+        /// The journal.
+        path: PathBuf,
+        /// The line, from 1.
+        line: u64,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The file does not start as a journal does.
     #[error("journal {path} has no begin line: it is not a kaleyra import journal")]
-    NoBegin { path: PathBuf },
+    NoBegin {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A journal of a version this one cannot read.
     #[error(
         "journal {path} is version {found}, this kaleyra reads versions {OLDEST_VERSION} to {VERSION}"
     )]
-    Version { path: PathBuf, found: u32 },
+    Version {
+        /// The journal.
+        path: PathBuf,
+        /// Its version.
+        found: u32,
+    },
+    /// The thread writing the journal stopped; what it said.
     #[error("the journal writer stopped: {0}")]
     WriterGone(String),
 }

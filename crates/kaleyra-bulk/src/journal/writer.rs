@@ -47,7 +47,7 @@ impl Shared {
 }
 
 /// Appends entries from any task; a dedicated thread does the (blocking) writes and fsyncs.
-pub struct JournalWriter {
+pub(crate) struct JournalWriter {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<Result<(), JournalError>>>,
 }
@@ -60,7 +60,7 @@ impl std::fmt::Debug for JournalWriter {
 
 impl JournalWriter {
     /// Starts a new journal; refuses to overwrite one.
-    pub fn create(
+    pub(crate) fn create(
         path: &Path,
         fingerprint: &str,
         format: &str,
@@ -84,7 +84,7 @@ impl JournalWriter {
     }
 
     /// Continues a journal that [`super::replay`] has read (and cut any torn tail from).
-    pub fn append(path: &Path, fingerprint: &str) -> Result<JournalWriter, JournalError> {
+    pub(crate) fn append(path: &Path, fingerprint: &str) -> Result<JournalWriter, JournalError> {
         let mut file = OpenOptions::new().read(true).append(true).open(path).map_err(io(path))?;
         file.seek(SeekFrom::End(0)).map_err(io(path))?;
         let resume = Entry::Resume { fingerprint: fingerprint.to_owned() };
@@ -117,7 +117,7 @@ impl JournalWriter {
 
     /// Writes `entries` and returns once they are on disk (one fsync, shared with whatever else
     /// is waiting).
-    pub async fn durable(&self, entries: Vec<Entry>) -> Result<(), JournalError> {
+    pub(crate) async fn durable(&self, entries: Vec<Entry>) -> Result<(), JournalError> {
         let (ack, acked) = oneshot::channel();
         {
             let mut inbox = self.open_inbox()?;
@@ -133,7 +133,7 @@ impl JournalWriter {
 
     /// Writes `entry`; it reaches the file within a few milliseconds (or with the next
     /// [`JournalWriter::durable`]), the disk with the next fsync.
-    pub fn record(&self, entry: Entry) -> Result<(), JournalError> {
+    pub(crate) fn record(&self, entry: Entry) -> Result<(), JournalError> {
         let wake = {
             let mut inbox = self.open_inbox()?;
             inbox.entries.push(entry);
@@ -159,7 +159,7 @@ impl JournalWriter {
 
     /// Writes and fsyncs everything sent so far, then stops the writer. Blocks: call it from
     /// `spawn_blocking` in async code.
-    pub fn close(mut self) -> Result<(), JournalError> {
+    pub(crate) fn close(mut self) -> Result<(), JournalError> {
         self.stop().unwrap_or_else(|| {
             Err(JournalError::WriterGone("the writer thread did not start".into()))
         })

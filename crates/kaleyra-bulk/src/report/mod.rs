@@ -22,9 +22,13 @@ use crate::rows::{InputError, Original, RowError, RowReader};
 
 pub use manifest::{MANIFEST, Manifest};
 
+/// The report of created rows (and rows whose number already existed).
 pub const CREATED: &str = "created.csv";
+/// The report of rows that will not be created as they are.
 pub const REJECTED: &str = "rejected.csv";
+/// The report of rows that may or may not have been created.
 pub const UNKNOWN: &str = "unknown.csv";
+/// The report of rows certainly not created, which a resume sends again.
 pub const FAILED: &str = "failed.csv";
 
 /// The columns the reports add after the input's.
@@ -45,6 +49,7 @@ pub struct ReportCounts {
 }
 
 impl ReportCounts {
+    /// Rows in all four reports.
     pub fn total(&self) -> u64 {
         self.created + self.rejected + self.unknown + self.failed
     }

@@ -29,7 +29,8 @@ async fn serve(args: &EmulatorArgs) -> Result<Outcome, CliError> {
     }
     let emulator = Emulator::new(config).bind(args.listen).await.map_err(CliError::Emulator)?;
     if args.latency_ms > 0 {
-        emulator.set_faults(FaultPlan { latency_ms: args.latency_ms, rules: Vec::new() });
+        emulator
+            .set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(args.latency_ms)));
     }
     {
         let mut out = std::io::stdout().lock();

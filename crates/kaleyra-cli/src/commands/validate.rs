@@ -107,6 +107,9 @@ fn print_problem(
             out,
             "{name}:{line}: wa_number: {wa_number} is already on line {first_line} (the API would reject it as a duplicate)"
         ),
+        // A kind of problem newer than this front-end: still one line, never silence.
+        (_, Output::Json) => writeln!(out, r#"{{"line":{line},"row":{row},"error":"invalid"}}"#),
+        (_, Output::Text) => writeln!(out, "{name}:{line}: row {row} is invalid"),
     };
     written.map_err(FileError::Write)
 }

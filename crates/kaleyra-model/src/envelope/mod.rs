@@ -13,10 +13,15 @@ use crate::Code;
 /// each record again, which cost a client more than the rest of reading the response. Every
 /// key is optional; unknown keys go to `extra`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct SuccessEnvelope {
+    /// `I102` when a number was created.
     pub code: Code,
+    /// "Phone Number created successfully."
     pub message: String,
+    /// The created record (one).
     pub data: Vec<NumberRecord>,
+    /// Empty on success.
     pub error: Map<String, Value>,
     /// Top-level keys this version does not know.
     #[serde(flatten)]
@@ -38,26 +43,43 @@ impl SuccessEnvelope {
 /// The record of a created number, every field of the seed's example. Read by hand like
 /// [`SuccessEnvelope`]: every key is optional, unknown keys go to `extra`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct NumberRecord {
+    /// The vendor's id of the account's company.
     pub company_id: String,
+    /// The number, in E.164.
     pub phone_number: String,
+    /// The country, as the vendor names it.
     pub country: String,
+    /// ISO 3166-1 alpha-2 region of the number.
     pub iso_code: String,
+    /// The number's registration status (2 in the seed's example).
     pub status: i64,
+    /// `business_description`.
     pub description: Option<String>,
+    /// `address`.
     pub address: Option<String>,
+    /// `contact_email`.
     pub email: Option<String>,
+    /// `display_name`.
     pub name: String,
     /// An array in the seed; a bare string is read as a one-element array, `null` as none.
     pub website: Vec<String>,
+    /// `incoming_url`.
     pub incoming_url: Option<String>,
+    /// `business_category`, in its canonical spelling.
     pub category: Option<String>,
+    /// `display_image`.
     pub profile_image: Option<String>,
+    /// The vendor's own metadata, whatever its shape.
     pub meta_value: Option<Value>,
+    /// Who created it (the account's SID in the emulator).
     pub created_by: String,
     /// Epoch seconds.
     pub created_at: i64,
+    /// The record's id.
     pub id: u64,
+    /// 0 for the account's first creation, 1 after (an assumption: the seed shows 0).
     #[serde(rename = "notFirstRequest")]
     pub not_first_request: i64,
     /// Keys this version does not know.
@@ -68,14 +90,18 @@ pub struct NumberRecord {
 /// The inner `error` object shared by both error envelope shapes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ErrorDetail {
+    /// `E413`, `E962`, ...
     pub code: Code,
+    /// `VALIDATION_ERROR`, ...
     #[serde(rename = "type")]
     pub kind: String,
     /// Comma-joined field names.
     pub parameter: String,
     /// Comma-joined messages, one per parameter.
     pub message: String,
+    /// The vendor's reference (empty in the seed).
     pub reference: String,
     /// Keys this version does not know.
     #[serde(flatten)]
@@ -84,12 +110,17 @@ pub struct ErrorDetail {
 
 /// The full error envelope: `{"code":"E947","message":...,"data":[],"error":{...}}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FullErrorEnvelope {
+    /// `E947` for a failed create.
     pub code: Code,
+    /// "Failed to create new WA number."
     #[serde(default)]
     pub message: String,
+    /// Empty.
     #[serde(default)]
     pub data: Vec<Value>,
+    /// What went wrong.
     #[serde(default)]
     pub error: ErrorDetail,
     /// Top-level keys this version does not know.
@@ -99,7 +130,9 @@ pub struct FullErrorEnvelope {
 
 /// The bare error envelope: `{"error":{...}}`, as the API sends for `E962`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BareErrorEnvelope {
+    /// What went wrong.
     pub error: ErrorDetail,
     /// Top-level keys this version does not know.
     #[serde(flatten)]
@@ -109,9 +142,44 @@ pub struct BareErrorEnvelope {
 /// Either error envelope shape. Reading picks the shape by the presence of a top-level `code`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ErrorEnvelope {
+    /// With a top-level `code` and `message`.
     Full(FullErrorEnvelope),
+    /// Only the `error` object.
     Bare(BareErrorEnvelope),
+}
+
+impl ErrorDetail {
+    /// An error object with an empty `reference`.
+    pub fn new(
+        code: Code,
+        kind: impl Into<String>,
+        parameter: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        ErrorDetail {
+            code,
+            kind: kind.into(),
+            parameter: parameter.into(),
+            message: message.into(),
+            ..ErrorDetail::default()
+        }
+    }
+}
+
+impl FullErrorEnvelope {
+    /// A full envelope with an empty `data`.
+    pub fn new(code: Code, message: impl Into<String>, error: ErrorDetail) -> Self {
+        FullErrorEnvelope { code, message: message.into(), error, ..FullErrorEnvelope::default() }
+    }
+}
+
+impl BareErrorEnvelope {
+    /// A bare envelope around `error`.
+    pub fn new(error: ErrorDetail) -> Self {
+        BareErrorEnvelope { error, ..BareErrorEnvelope::default() }
+    }
 }
 
 impl ErrorEnvelope {
