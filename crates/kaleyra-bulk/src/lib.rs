@@ -1,6 +1,6 @@
 //! Bulk import of WhatsApp numbers from CSV or JSONL: streaming, journaled, resumable.
 //!
-//! - [`rows`] reads a file row by row in bounded memory (CSV with a header naming the API's
+//! - [`RowReader`] reads a file row by row in bounded memory (CSV with a header naming the API's
 //!   fields, or JSONL with one request body per line).
 //! - [`check`] validates a whole file offline: every problem with its line and field, and
 //!   numbers repeated within the file.
