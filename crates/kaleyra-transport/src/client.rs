@@ -87,8 +87,17 @@ enum Attempt {
 
 impl Client {
     /// Starts building a client for this account; see [`ClientBuilder`].
-    pub fn builder(sid: impl Into<String>, api_key: ApiKey) -> ClientBuilder {
-        ClientBuilder::new(sid, api_key)
+    pub fn builder(sid: impl Into<String>, api_key: impl Into<ApiKey>) -> ClientBuilder {
+        ClientBuilder::new(sid, api_key.into())
+    }
+
+    /// A client from the environment, as the `kaleyra` command reads it: `KALEYRA_SID`;
+    /// `KALEYRA_API_KEY`, or else the first line of the file `KALEYRA_API_KEY_FILE` names; and
+    /// `KALEYRA_REGION` (`in`, `ap`, `eu`, `na`) or `KALEYRA_BASE_URL` (not both; neither is
+    /// the default host). Empty variables count as unset. [`ClientBuilder::from_env`] gives
+    /// the builder instead, to change other settings.
+    pub fn from_env() -> Result<Client, ConfigError> {
+        ClientBuilder::from_env()?.build()
     }
 
     pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Client, ConfigError> {

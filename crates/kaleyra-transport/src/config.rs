@@ -110,6 +110,17 @@ pub enum ConfigError {
     /// The TLS roots or configuration cannot be loaded.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// [`Client::from_env`]: a variable it needs is unset or empty.
+    #[error("{0} is not set")]
+    MissingEnv(&'static str),
+    /// [`Client::from_env`]: a variable it cannot use.
+    #[error("{name}: {reason}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Builds a [`Client`].
@@ -145,14 +156,21 @@ impl ClientBuilder {
         }
     }
 
-    /// The scheme and host (and optional path prefix) the API lives at.
+    /// [`Client::from_env`]'s settings, to change others before building.
+    pub fn from_env() -> Result<ClientBuilder, ConfigError> {
+        crate::env::builder(|name| std::env::var(name).ok())
+    }
+
+    /// The scheme and host (and optional path prefix) the API lives at. The same setting as
+    /// [`ClientBuilder::region`]: the last call wins.
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
     }
 
-    /// One of the vendor's regional hosts.
+    /// One of the vendor's regional hosts: the same setting as [`ClientBuilder::base_url`],
+    /// the last call wins.
     #[must_use]
     pub fn region(self, region: Region) -> Self {
         self.base_url(region.base_url())

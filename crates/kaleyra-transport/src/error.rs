@@ -122,17 +122,45 @@ impl fmt::Display for UnknownReason {
     }
 }
 
+/// What a failed call means for the number: the one question every caller has to answer.
+/// Exhaustive on purpose: a new [`Error`] variant falls into one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// Not created, and sending it again as it is gets the same answer: rejected (validation,
+    /// duplicate) or not authenticated.
+    Refused,
+    /// Not created, and worth sending again later: never sent, throttled, unavailable.
+    NotCreated,
+    /// May have been created: nobody can tell (a timeout or a lost connection after sending, a
+    /// 5xx, an answer that cannot be read although its status says the server got that far).
+    /// Look before sending it again.
+    MayHaveBeenCreated,
+}
+
 impl Error {
-    /// Whether the number may exist now: true for unknown outcomes and for answers that could
-    /// not be read although their status says the server got that far.
-    pub fn may_have_been_created(&self) -> bool {
+    /// Which of the three outcomes this is.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::UnknownOutcome { .. } => true,
-            Error::Undecodable { status, .. } | Error::ResponseTooLarge { status, .. } => {
-                !(400..500).contains(status)
+            Error::Rejected { .. } | Error::Authentication { .. } => ErrorKind::Refused,
+            Error::RateLimited { .. } | Error::Unavailable { .. } | Error::NotSent { .. } => {
+                ErrorKind::NotCreated
             }
-            _ => false,
+            Error::UnknownOutcome { .. } => ErrorKind::MayHaveBeenCreated,
+            // A 4xx the client cannot read is still a refusal; anything else (a 200 with
+            // garbage, a huge 5xx) may have come after a creation.
+            Error::Undecodable { status, .. } | Error::ResponseTooLarge { status, .. } => {
+                if (400..500).contains(status) {
+                    ErrorKind::Refused
+                } else {
+                    ErrorKind::MayHaveBeenCreated
+                }
+            }
         }
+    }
+
+    /// Whether the number may exist now (`kind() == ErrorKind::MayHaveBeenCreated`).
+    pub fn may_have_been_created(&self) -> bool {
+        self.kind() == ErrorKind::MayHaveBeenCreated
     }
 
     /// The API rejected the number because it already exists (HTTP 409).
@@ -163,4 +191,44 @@ fn envelope_text(envelope: &ErrorEnvelope) -> String {
 
 fn after(retry_after: &Option<Duration>) -> String {
     retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use kaleyra_model::{BareErrorEnvelope, Code, ErrorDetail};
+
+    use super::*;
+
+    fn bare() -> ErrorEnvelope {
+        ErrorEnvelope::Bare(BareErrorEnvelope::new(ErrorDetail::new(Code::E962, "t", "p", "m")))
+    }
+
+    #[test]
+    fn every_error_answers_whether_the_number_may_exist() {
+        let undecodable =
+            |status| Error::Undecodable { status, detail: String::new(), snippet: String::new() };
+        let cases = [
+            (Error::Rejected { status: 409, envelope: Box::new(bare()) }, ErrorKind::Refused),
+            (Error::Authentication { status: 401, envelope: None }, ErrorKind::Refused),
+            (Error::RateLimited { retry_after: None }, ErrorKind::NotCreated),
+            (Error::Unavailable { retry_after: None }, ErrorKind::NotCreated),
+            (
+                Error::NotSent { attempts: 3, message: String::new(), source: None },
+                ErrorKind::NotCreated,
+            ),
+            (
+                Error::UnknownOutcome { reason: UnknownReason::Timeout(Duration::from_secs(1)) },
+                ErrorKind::MayHaveBeenCreated,
+            ),
+            // A garbage 200 came after the server did its work.
+            (undecodable(200), ErrorKind::MayHaveBeenCreated),
+            (undecodable(502), ErrorKind::MayHaveBeenCreated),
+            (undecodable(404), ErrorKind::Refused),
+            (Error::ResponseTooLarge { status: 200, limit: 1 }, ErrorKind::MayHaveBeenCreated),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.kind(), kind, "{error}");
+            assert_eq!(error.may_have_been_created(), kind == ErrorKind::MayHaveBeenCreated);
+        }
+    }
 }

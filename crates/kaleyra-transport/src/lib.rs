@@ -16,22 +16,24 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use kaleyra_model::{AddNumberRequest, ApiKey};
-//! use kaleyra_transport::Client;
+//! use kaleyra_model::AddNumberRequest;
+//! use kaleyra_transport::{Client, ErrorKind};
 //!
 //! // A local emulator stands in for https://api.kaleyra.io here.
-//! let emulator = kaleyra_emulator::Emulator::new(kaleyra_emulator::EmulatorConfig::sandbox())
-//!     .bind("127.0.0.1:0".parse()?)
-//!     .await?;
+//! let emulator = kaleyra_emulator::Emulator::start().await?;
 //!
-//! let client = Client::builder("HXXXXXXX071US", ApiKey::new("Ac4XXXXX21f"))
+//! // Or `Client::from_env()`: KALEYRA_SID, KALEYRA_API_KEY, KALEYRA_REGION.
+//! let client = Client::builder("HXXXXXXX071US", "Ac4XXXXX21f")
 //!     .base_url(emulator.base_url()) // leave out for the real API, or use .region(..)
 //!     .build()?;
 //! let request = kaleyra_validate::validate(&AddNumberRequest::new("xyz", "+13236550017"))?;
 //! match client.add_number(&request).await {
 //!     Ok(created) => println!("created id {}", created.record().map_or(0, |r| r.id)),
-//!     Err(error) if error.may_have_been_created() => eprintln!("unknown outcome: {error}"),
-//!     Err(error) => eprintln!("not created: {error}"),
+//!     Err(error) => match error.kind() {
+//!         ErrorKind::MayHaveBeenCreated => eprintln!("unknown outcome, look first: {error}"),
+//!         ErrorKind::NotCreated => eprintln!("not created, try again later: {error}"),
+//!         ErrorKind::Refused => eprintln!("refused: {error}"),
+//!     },
 //! }
 //! assert_eq!(emulator.numbers().creations(), 1);
 //! # Ok(()) }
@@ -42,6 +44,7 @@
 mod client;
 mod config;
 mod connector;
+mod env;
 mod error;
 mod prepared;
 mod redact;
@@ -50,7 +53,7 @@ mod retry;
 
 pub use client::{Client, Created};
 pub use config::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, Region, TlsRoots};
-pub use error::{Error, UnknownReason};
+pub use error::{Error, ErrorKind, UnknownReason};
 pub use prepared::PreparedRequest;
 pub use retry::RetryPolicy;
 
