@@ -57,5 +57,9 @@ pub use error::{Error, ErrorKind, UnknownReason};
 pub use prepared::PreparedRequest;
 pub use retry::RetryPolicy;
 
+// What a caller needs besides the client, so that this crate is the one dependency.
+pub use kaleyra_model::{AddNumberRequest, ApiKey, Category, ErrorEnvelope, Field, NumberRecord};
+pub use kaleyra_validate::{Rejection, ValidatedRequest, validate};
+
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("kaleyra-transport/", env!("CARGO_PKG_VERSION"));
