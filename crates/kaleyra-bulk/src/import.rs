@@ -22,8 +22,10 @@ use crate::rows::{Format, InputError};
 /// How many times one row is put back after a 429 / 503 before it is given up as failed.
 const MAX_RATE_LIMITED: u32 = 20;
 
-/// What to import and how. [`ImportOptions::new`] gives the defaults.
+/// What to import and how. [`ImportOptions::new`] gives the defaults; [`Import`] sets them
+/// one by one.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ImportOptions {
     /// The CSV or JSONL file.
     pub input: PathBuf,
@@ -103,6 +105,138 @@ impl ImportOptions {
         let mut name = input.file_name().unwrap_or_default().to_owned();
         name.push("-reports");
         input.with_file_name(name)
+    }
+}
+
+/// An import, set up step by step: the client and the file, then only what differs from the
+/// defaults of [`ImportOptions::new`]. [`Import::run`] runs it.
+///
+/// ```no_run
+/// # async fn demo(client: kaleyra_transport::Client) -> Result<(), kaleyra_bulk::import::ImportError> {
+/// use kaleyra_bulk::import::Import;
+///
+/// let summary = Import::new(client, "numbers.csv")?
+///     .concurrency(16)
+///     .rate_per_second(100.0)
+///     .run()
+///     .await?;
+/// println!("{} created", summary.counts.created);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Import {
+    client: Client,
+    options: ImportOptions,
+    observer: Arc<dyn Observer>,
+    stop: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Import {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Import").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl Import {
+    /// An import of `input`, its format told by its extension (`.csv`, `.jsonl`, `.ndjson`).
+    pub fn new(client: Client, input: impl Into<PathBuf>) -> Result<Import, ImportError> {
+        let input = input.into();
+        let format = Format::from_path(&input).ok_or_else(|| {
+            ImportError::Paths(format!(
+                "{}: cannot tell the format from the name: use .csv or .jsonl, or Import::with_format",
+                input.display()
+            ))
+        })?;
+        Ok(Import::with_format(client, input, format))
+    }
+
+    /// An import of `input` in `format`, whatever its name.
+    pub fn with_format(client: Client, input: impl Into<PathBuf>, format: Format) -> Import {
+        // A receiver whose sender is gone never asks to stop.
+        let (_, stop) = watch::channel(false);
+        let options = ImportOptions::new(input, format);
+        Import { client, options, observer: Arc::new(Silent), stop }
+    }
+
+    /// The journal (default: [`ImportOptions::default_journal`]).
+    #[must_use]
+    pub fn journal(mut self, path: impl Into<PathBuf>) -> Import {
+        self.options.journal = path.into();
+        self
+    }
+
+    /// The report directory (default: [`ImportOptions::default_report_dir`]).
+    #[must_use]
+    pub fn report_dir(mut self, path: impl Into<PathBuf>) -> Import {
+        self.options.report_dir = path.into();
+        self
+    }
+
+    /// Requests in flight at once (default 8; at least 1).
+    #[must_use]
+    pub fn concurrency(mut self, requests: usize) -> Import {
+        self.options.concurrency = requests.max(1);
+        self
+    }
+
+    /// Rows whose intents are made durable ahead of sending ([`ImportOptions::intents_ahead`]).
+    #[must_use]
+    pub fn intents_ahead(mut self, rows: usize) -> Import {
+        self.options.intents_ahead = rows.max(1);
+        self
+    }
+
+    /// Requests started per second at most (default: no limit).
+    #[must_use]
+    pub fn rate_per_second(mut self, rate: f64) -> Import {
+        self.options.rate_per_second = Some(rate);
+        self
+    }
+
+    /// The longest pause the server may impose ([`ImportOptions::max_retry_wait`]).
+    #[must_use]
+    pub fn max_retry_wait(mut self, wait: Duration) -> Import {
+        self.options.max_retry_wait = wait;
+        self
+    }
+
+    /// Continue the import the journal records instead of starting one.
+    #[must_use]
+    pub fn resume(mut self, resume: bool) -> Import {
+        self.options.resume = resume;
+        self
+    }
+
+    /// On resume, send again the rows whose outcome is unknown ([`ImportOptions::retry_unknown`]).
+    #[must_use]
+    pub fn retry_unknown(mut self, retry: bool) -> Import {
+        self.options.retry_unknown = retry;
+        self
+    }
+
+    /// Who is told about progress and about every row's outcome (default: nobody).
+    #[must_use]
+    pub fn observer(mut self, observer: impl Observer + 'static) -> Import {
+        self.observer = Arc::new(observer);
+        self
+    }
+
+    /// Stops the import (each row in flight finished, the reports written) once `stop` turns
+    /// true; a sender dropped never stops it.
+    #[must_use]
+    pub fn stop_when(mut self, stop: watch::Receiver<bool>) -> Import {
+        self.stop = stop;
+        self
+    }
+
+    /// The options as they stand.
+    pub fn options(&self) -> &ImportOptions {
+        &self.options
+    }
+
+    /// Runs it: see [`run`].
+    pub async fn run(self) -> Result<Summary, ImportError> {
+        run(self.client, self.options, self.observer, self.stop).await
     }
 }
 
@@ -232,7 +366,8 @@ impl ImportError {
     }
 }
 
-/// Told about the input once, then about progress after every row.
+/// Told about the input once, then about every row: its outcome and the run's counts.
+/// Called from the import's tasks: keep it quick (hand work to a channel).
 pub trait Observer: Send + Sync {
     /// The input's line count, from the same read that fingerprints it, before any row is
     /// sent: an upper bound of its rows (a CSV's header line counts too), for a progress bar.
@@ -240,6 +375,86 @@ pub trait Observer: Send + Sync {
 
     /// The run's counts after a row.
     fn progress(&self, _counts: &Counts) {}
+
+    /// What became of row `row` (the data rows numbered from 0 in the input's order, as the
+    /// journal numbers them) in this run, once the journal holds it.
+    fn row(&self, _row: u64, _outcome: &RowOutcome) {}
+}
+
+/// A shared observer, which the caller keeps a handle to (to read what it collected).
+impl<T: Observer + ?Sized> Observer for Arc<T> {
+    fn input_lines(&self, lines: u64) {
+        (**self).input_lines(lines);
+    }
+
+    fn progress(&self, counts: &Counts) {
+        (**self).progress(counts);
+    }
+
+    fn row(&self, row: u64, outcome: &RowOutcome) {
+        (**self).row(row, outcome);
+    }
+}
+
+/// What became of one row in this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RowOutcome {
+    /// The API created the number.
+    Created {
+        /// The record's id.
+        id: u64,
+        /// The record's status.
+        status: i64,
+    },
+    /// Sent again after an unknown outcome, and the API says it exists: created before.
+    Exists,
+    /// Rejected: by the API, or here before sending (`http_status` 0), with the envelope's
+    /// code, parameter and message (`E900`/`E920` for a row that is not a request).
+    Rejected {
+        /// The HTTP status; 0 when the row was not sent.
+        http_status: u16,
+        /// The error code.
+        code: String,
+        /// The field at fault, when one is.
+        parameter: String,
+        /// The message.
+        message: String,
+    },
+    /// Sent, and nobody can tell whether it was created.
+    Unknown {
+        /// Why.
+        reason: String,
+    },
+    /// Certainly not created; a resume sends it again.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+    /// Settled by an earlier run (or left unknown, without `retry_unknown`): not sent.
+    Skipped,
+}
+
+impl RowOutcome {
+    /// The outcome a journal entry records, if it records one.
+    fn of(entry: &Entry) -> Option<RowOutcome> {
+        Some(match entry {
+            Entry::Created { id, status, .. } => RowOutcome::Created { id: *id, status: *status },
+            Entry::Exists { .. } => RowOutcome::Exists,
+            Entry::Rejected { http_status, code, parameter, message, .. } => RowOutcome::Rejected {
+                http_status: *http_status,
+                code: code.clone(),
+                parameter: parameter.clone(),
+                message: message.clone(),
+            },
+            Entry::Unknown { reason, .. } => RowOutcome::Unknown { reason: reason.clone() },
+            Entry::Failed { reason, .. } => RowOutcome::Failed { reason: reason.clone() },
+            Entry::Begin { .. }
+            | Entry::Resume { .. }
+            | Entry::Intent { .. }
+            | Entry::Released { .. } => return None,
+        })
+    }
 }
 
 /// An observer that ignores everything.
@@ -467,8 +682,8 @@ async fn stop_requested(stop: &mut watch::Receiver<bool>) {
 
 enum Work {
     Send(Ready),
-    Skip,
-    Rejected,
+    Skip { row: u64 },
+    Rejected { row: u64, outcome: RowOutcome },
 }
 
 /// Rows go from the reading thread in chunks of this many: handed over one by one, the thread
@@ -537,12 +752,31 @@ fn read_rows(
             _ => None,
         };
         let work = match resent {
-            None => Work::Skip,
+            None => Work::Skip { row: row.index },
             Some(resent) => match row.request.as_ref().map(validate) {
                 Ok(Ok(request)) => {
                     Work::Send(Ready { row: row.index, request: Box::new(request), resent })
                 }
-                _ => Work::Rejected,
+                Ok(Err(rejection)) => {
+                    let envelope = rejection.envelope();
+                    let detail = envelope.detail();
+                    let outcome = RowOutcome::Rejected {
+                        http_status: 0,
+                        code: detail.code.to_string(),
+                        parameter: detail.parameter.clone(),
+                        message: detail.message.clone(),
+                    };
+                    Work::Rejected { row: row.index, outcome }
+                }
+                Err(error) => {
+                    let outcome = RowOutcome::Rejected {
+                        http_status: 0,
+                        code: error.code().to_owned(),
+                        parameter: String::new(),
+                        message: error.to_string(),
+                    };
+                    Work::Rejected { row: row.index, outcome }
+                }
             },
         };
         chunk.push(work);
@@ -582,8 +816,14 @@ impl Shared {
     /// Counts a row that is not sent: skipped (settled earlier) or rejected before sending.
     fn count_unsent(&self, work: &Work) {
         match work {
-            Work::Skip => self.count(|c| c.skipped += 1),
-            Work::Rejected => self.count(|c| c.rejected += 1),
+            Work::Skip { row } => {
+                self.count(|c| c.skipped += 1);
+                self.observer.row(*row, &RowOutcome::Skipped);
+            }
+            Work::Rejected { row, outcome } => {
+                self.count(|c| c.rejected += 1);
+                self.observer.row(*row, outcome);
+            }
             Work::Send(_) => {}
         }
     }
@@ -766,7 +1006,12 @@ async fn send_row(
                 Entry::Failed { row, reason: error.to_string() }
             }
         };
-        return journal.record(entry);
+        let outcome = RowOutcome::of(&entry);
+        journal.record(entry)?;
+        if let Some(outcome) = outcome {
+            shared.observer.row(row, &outcome);
+        }
+        return Ok(());
     }
 }
 

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kaleyra_bulk::import::{self, ImportError, ImportOptions, Silent, Summary};
+use kaleyra_bulk::import::{
+    self, Import, ImportError, ImportOptions, Observer, RowOutcome, Silent, Summary,
+};
 use kaleyra_bulk::journal::RowState;
 use kaleyra_bulk::{Format, report};
 use kaleyra_emulator::{Fault, FaultPlan, FaultRule, RunningEmulator};
@@ -55,7 +57,12 @@ fn write_csv(dir: &Path, rows: u32) -> (PathBuf, BTreeSet<String>) {
 }
 
 fn options_for(input: &Path, resume: bool, retry_unknown: bool) -> ImportOptions {
-    ImportOptions { resume, retry_unknown, ..ImportOptions::new(input, Format::Csv) }
+    {
+        let mut o = ImportOptions::new(input, Format::Csv);
+        o.resume = resume;
+        o.retry_unknown = retry_unknown;
+        o
+    }
 }
 
 async fn run(client: &Client, options: ImportOptions) -> Result<Summary, ImportError> {
@@ -147,7 +154,11 @@ async fn faults_lose_nothing_duplicate_nothing_and_resume_settles_the_unknowns()
         .fold(FaultPlan::none(), FaultPlan::then),
     );
     // An odd, small queue: batches of one and two intents.
-    let options = ImportOptions { intents_ahead: 3, ..options_for(&input, false, false) };
+    let options = {
+        let mut o = options_for(&input, false, false);
+        o.intents_ahead = 3;
+        o
+    };
     let first = run(&client(&emulator), options.clone()).await.unwrap();
     assert_partition(&options, 300);
     // 500s, resets and bad answers are unknown: 4 + 4 + 3 + 2 + 2; 429 / 503 were waited out.
@@ -184,8 +195,12 @@ async fn a_stopped_import_withdraws_the_intents_it_did_not_send_and_resume_sends
     let (input, valid) = write_csv(dir.path(), 200);
     let emulator = emulator().await;
     emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(40)));
-    let options =
-        ImportOptions { concurrency: 2, intents_ahead: 10, ..options_for(&input, false, false) };
+    let options = {
+        let mut o = options_for(&input, false, false);
+        o.concurrency = 2;
+        o.intents_ahead = 10;
+        o
+    };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let import =
         tokio::spawn(import::run(client(&emulator), options.clone(), Arc::new(Silent), stopped));
@@ -214,7 +229,12 @@ async fn a_stopped_import_withdraws_the_intents_it_did_not_send_and_resume_sends
 }
 
 fn options_like(options: &ImportOptions, resume: bool, retry_unknown: bool) -> ImportOptions {
-    ImportOptions { resume, retry_unknown, ..options.clone() }
+    {
+        let mut o = options.clone();
+        o.resume = resume;
+        o.retry_unknown = retry_unknown;
+        o
+    }
 }
 
 #[tokio::test]
@@ -287,7 +307,11 @@ async fn wrong_credentials_stop_the_import_at_once() {
     let emulator = emulator().await;
     let wrong =
         Client::builder(SID, ApiKey::new("wrong")).base_url(emulator.base_url()).build().unwrap();
-    let options = ImportOptions { concurrency: 2, ..options_for(&input, false, false) };
+    let options = {
+        let mut o = options_for(&input, false, false);
+        o.concurrency = 2;
+        o
+    };
     let summary = run(&wrong, options.clone()).await.unwrap();
     assert!(summary.authentication_failed);
     assert!(emulator.numbers().received <= 4, "kept sending after a 401");
@@ -305,7 +329,11 @@ async fn jsonl_input() {
     )
     .unwrap();
     let emulator = emulator().await;
-    let options = ImportOptions { format: Format::Jsonl, ..options_for(&input, false, false) };
+    let options = {
+        let mut o = options_for(&input, false, false);
+        o.format = Format::Jsonl;
+        o
+    };
     let summary = run(&client(&emulator), options.clone()).await.unwrap();
     assert_eq!((summary.reports.created, summary.reports.rejected), (1, 2));
     let rejected = std::fs::read_to_string(options.report_dir.join(report::REJECTED)).unwrap();
@@ -344,4 +372,54 @@ async fn the_observer_learns_the_line_count_once_before_any_row() {
     assert_eq!(told.first().map(String::as_str), Some("lines 31"), "{told:?}");
     assert_eq!(told.iter().filter(|t| t.starts_with("lines")).count(), 1, "{told:?}");
     assert_eq!(told.last().map(String::as_str), Some("rows 30"), "{told:?}");
+}
+
+/// What a library user writes: the builder's defaults run the whole import, and an observer
+/// sees every row's outcome, with the ids the server gave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_builder_runs_an_import_and_an_observer_sees_each_row() {
+    #[derive(Default)]
+    struct Outcomes(std::sync::Mutex<BTreeMap<u64, RowOutcome>>);
+    impl Observer for Outcomes {
+        fn row(&self, row: u64, outcome: &RowOutcome) {
+            let previous = self.0.lock().unwrap().insert(row, outcome.clone());
+            assert!(previous.is_none(), "row {row} told twice");
+        }
+    }
+
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (input, valid) = write_csv(dir.path(), 40);
+    let outcomes = Arc::new(Outcomes::default());
+    let summary = Import::new(client(&emulator), &input)
+        .unwrap()
+        .concurrency(4)
+        .observer(Arc::clone(&outcomes))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!((summary.counts.created, summary.counts.rejected), (32, 8));
+
+    let outcomes = outcomes.0.lock().unwrap().clone();
+    assert_eq!(outcomes.keys().copied().collect::<Vec<_>>(), (0..40).collect::<Vec<_>>());
+    let ids: BTreeSet<u64> = emulator
+        .numbers()
+        .numbers
+        .iter()
+        .filter(|entry| valid.contains(&entry.wa_number))
+        .flat_map(|entry| entry.records.iter().map(|record| record.id))
+        .collect();
+    let mut created = BTreeSet::new();
+    for (row, outcome) in outcomes {
+        match (row % 10, outcome) {
+            (3 | 7, RowOutcome::Rejected { http_status: 0, code, .. }) => assert_eq!(code, "E413"),
+            (_, RowOutcome::Created { id, status: 2 }) => assert!(created.insert(id)),
+            (_, other) => panic!("row {row}: {other:?}"),
+        }
+    }
+    assert_eq!(created, ids, "the observer saw the ids the server gave");
+
+    // A name that says no format is refused before anything happens.
+    let error = Import::new(client(&emulator), dir.path().join("numbers.txt")).unwrap_err();
+    assert!(error.to_string().contains("cannot tell the format"), "{error}");
 }

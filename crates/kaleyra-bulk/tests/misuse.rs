@@ -46,7 +46,11 @@ fn options(input: &Path) -> ImportOptions {
 }
 
 fn resume(input: &Path) -> ImportOptions {
-    ImportOptions { resume: true, ..options(input) }
+    {
+        let mut o = options(input);
+        o.resume = true;
+        o
+    }
 }
 
 #[tokio::test]
@@ -75,7 +79,11 @@ async fn a_second_import_on_the_same_journal_is_refused_and_sends_nothing() {
     );
     assert!(!error.after_sending());
     // Another journal, the same report directory: refused too.
-    let other = ImportOptions { journal: dir.path().join("other.journal"), ..options(&input) };
+    let other = {
+        let mut o = options(&input);
+        o.journal = dir.path().join("other.journal");
+        o
+    };
     let error = run(&emulator, other).await.unwrap_err();
     assert!(matches!(error, ImportError::Locked(_)), "{error:?}");
     assert!(!dir.path().join("other.journal").exists(), "a refused run leaves no journal");
@@ -159,7 +167,11 @@ async fn reports_of_another_journal_are_not_overwritten() {
     write_csv(&input, 10);
     let emulator = emulator().await;
     run(&emulator, options(&input)).await.unwrap();
-    let other = ImportOptions { journal: dir.path().join("second.journal"), ..options(&input) };
+    let other = {
+        let mut o = options(&input);
+        o.journal = dir.path().join("second.journal");
+        o
+    };
     let error = run(&emulator, other).await.unwrap_err();
     let text = error.to_string();
     assert!(
@@ -177,7 +189,11 @@ async fn colliding_or_unwritable_paths_are_refused_before_sending() {
     // The report directory cannot be made.
     let input = dir.path().join("numbers.csv");
     write_csv(&input, 5);
-    let unwritable = ImportOptions { report_dir: "/proc/nope".into(), ..options(&input) };
+    let unwritable = {
+        let mut o = options(&input);
+        o.report_dir = "/proc/nope".into();
+        o
+    };
     let error = run(&emulator, unwritable).await.unwrap_err();
     assert!(!error.after_sending(), "{error:?}");
     assert!(error.to_string().contains("/proc/nope"), "{error}");
@@ -188,22 +204,39 @@ async fn colliding_or_unwritable_paths_are_refused_before_sending() {
     std::fs::create_dir(&reports).unwrap();
     let inside = reports.join("created.csv");
     write_csv(&inside, 5);
-    let colliding = ImportOptions { report_dir: reports.clone(), ..options(&inside) };
+    let colliding = {
+        let mut o = options(&inside);
+        o.report_dir = reports.clone();
+        o
+    };
     let error = run(&emulator, colliding).await.unwrap_err();
     assert!(error.to_string().contains("is inside the report directory"), "{error}");
     assert_eq!(std::fs::read_to_string(&inside).unwrap().lines().count(), 6, "input untouched");
 
     // The journal is the input; the journal is the report directory.
-    let same = ImportOptions { journal: input.clone(), ..options(&input) };
+    let same = {
+        let mut o = options(&input);
+        o.journal = input.clone();
+        o
+    };
     assert!(run(&emulator, same).await.unwrap_err().to_string().contains("is the input file"));
-    let same = ImportOptions { report_dir: options(&input).journal, ..options(&input) };
+    let same = {
+        let mut o = options(&input);
+        o.report_dir = options(&input).journal;
+        o
+    };
     assert!(run(&emulator, same).await.unwrap_err().to_string().contains("are the same path"));
 
     // A directory of other files is no report directory (it is replaced as a whole).
     let busy = dir.path().join("busy");
     std::fs::create_dir(&busy).unwrap();
     std::fs::write(busy.join("notes.txt"), "mine").unwrap();
-    let error = run(&emulator, ImportOptions { report_dir: busy.clone(), ..options(&input) }).await;
+    let error = run(&emulator, {
+        let mut o = options(&input);
+        o.report_dir = busy.clone();
+        o
+    })
+    .await;
     assert!(error.unwrap_err().to_string().contains("\"notes.txt\""));
     assert_eq!(std::fs::read_to_string(busy.join("notes.txt")).unwrap(), "mine");
     assert_eq!(emulator.numbers().received, 0, "nothing was sent in any of these");
@@ -261,12 +294,20 @@ async fn a_retry_after_beyond_any_duration_waits_the_cap_and_the_import_finishes
     );
     let input = dir.path().join("numbers.csv");
     write_csv(&input, 4);
-    let options = ImportOptions { max_retry_wait: Duration::from_millis(50), ..options(&input) };
+    let options = {
+        let mut o = options(&input);
+        o.max_retry_wait = Duration::from_millis(50);
+        o
+    };
     let summary = run(&emulator, options).await.unwrap();
     assert_eq!(summary.reports.created, 4);
     // A rate no `Duration` can hold starts the first request at once and does not panic.
     let input = dir.path().join("slow.csv");
-    let slow = ImportOptions { rate_per_second: Some(1e-20), ..options_with_numbers(&input, 9) };
+    let slow = {
+        let mut o = options_with_numbers(&input, 9);
+        o.rate_per_second = Some(1e-20);
+        o
+    };
     assert_eq!(run(&emulator, slow).await.unwrap().reports.created, 1);
 }
 
