@@ -1,44 +1,4 @@
-//! Async client for Kaleyra's WhatsApp **Add WhatsApp Number** API.
-//!
-//! Built on hyper 1.x and hyper-util's pooled client (HTTP/1.1 keep-alive, HTTP/2 by ALPN) with
-//! rustls (ring provider, no OpenSSL). Three promises:
-//!
-//! - **Nothing invalid goes on the wire**: [`Client::add_number`] takes a
-//!   [`kaleyra_validate::ValidatedRequest`], which only validation can make.
-//! - **No duplicate side effects**: a POST is retried only when it provably never reached the
-//!   server (connect refused, DNS, TLS handshake, connect timeout) or when the server said to
-//!   (429, or 503 with `Retry-After`). A timeout or a lost connection after the request was
-//!   written is an [`Error::UnknownOutcome`]: reported as such, never retried, never called a
-//!   failure.
-//! - **The key stays secret**: it is redacted in `Debug`, marked sensitive on the wire, masked in
-//!   [`PreparedRequest`], and plain `http://` is refused except to loopback.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use kaleyra_model::AddNumberRequest;
-//! use kaleyra_transport::{Client, ErrorKind};
-//!
-//! // A local emulator stands in for https://api.kaleyra.io here.
-//! let emulator = kaleyra_emulator::Emulator::start().await?;
-//!
-//! // Or `Client::from_env()`: KALEYRA_SID, KALEYRA_API_KEY, KALEYRA_REGION.
-//! let client = Client::builder("HXXXXXXX071US", "Ac4XXXXX21f")
-//!     .base_url(emulator.base_url()) // leave out for the real API, or use .region(..)
-//!     .build()?;
-//! let request = kaleyra_validate::validate(&AddNumberRequest::new("xyz", "+13236550017"))?;
-//! match client.add_number(&request).await {
-//!     Ok(created) => println!("created id {}", created.record().map_or(0, |r| r.id)),
-//!     Err(error) => match error.kind() {
-//!         ErrorKind::MayHaveBeenCreated => eprintln!("unknown outcome, look first: {error}"),
-//!         ErrorKind::NotCreated => eprintln!("not created, try again later: {error}"),
-//!         ErrorKind::Refused => eprintln!("refused: {error}"),
-//!     },
-//! }
-//! assert_eq!(emulator.numbers().creations(), 1);
-//! # Ok(()) }
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 mod client;

@@ -1,37 +1,4 @@
-//! Offline validation of **Add WhatsApp Number** requests.
-//!
-//! [`validate`] checks every field of an [`AddNumberRequest`] in one pass and returns either a
-//! [`ValidatedRequest`] (trimmed, category in its canonical spelling, ready to send) or a
-//! [`Rejection`] listing every problem, which renders the exact envelope the API returns.
-//! No network, no key, no async: the same rules serve the CLI, the bulk importer and the
-//! emulator, so the three can never disagree.
-//!
-//! ```
-//! use kaleyra_model::AddNumberRequest;
-//!
-//! let request: AddNumberRequest = serde_json::from_str(r#"{"business_category":"Cars"}"#).unwrap();
-//! let rejection = kaleyra_validate::validate(&request).unwrap_err();
-//! assert_eq!(rejection.problems().len(), 3);
-//! let envelope = rejection.to_json();
-//! assert!(envelope.starts_with(r#"{"code":"E947","message":"Failed to create new WA number.""#));
-//!
-//! let ok = AddNumberRequest::new(" xyz ", "+13236550017").with(
-//!     kaleyra_model::Field::BusinessCategory,
-//!     "medical and health",
-//! );
-//! let valid = kaleyra_validate::validate(&ok).unwrap();
-//! assert_eq!(valid.display_name(), "xyz");
-//! assert_eq!(valid.iso_code().as_deref(), Some("US"));
-//! assert_eq!(
-//!     valid.to_json(),
-//!     r#"{"display_name":"xyz","wa_number":"+13236550017","business_category":"Medical and Health"}"#
-//! );
-//! ```
-//!
-//! Where the vendor's page is silent (whitespace, formats, lengths, precedence), the choices are
-//! written down in `spec/` and `docs/decisions.md`; [`Rules`] switches the ones that could be
-//! wrong.
-
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 mod format;
