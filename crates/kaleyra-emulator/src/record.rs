@@ -6,7 +6,7 @@
 //! creation, the `id` and `notFirstRequest` it decides after, so that the store's lock is held
 //! for the admission and the keeping together, once, and never while JSON is written.
 
-use kaleyra_model::{CREATED_MESSAGE, Code, Field};
+use kaleyra_model::{CREATED_MESSAGE, Code, Field, RecordKey};
 use kaleyra_validate::ValidatedRef;
 
 /// `status` of a freshly created number in the vendor's example.
@@ -37,13 +37,16 @@ impl Envelope {
         let open = format!("{},\"data\":[", head.strip_suffix('}').unwrap_or(&head));
         let mut open = Json(open.into_bytes());
         let record_start = open.0.len();
-        open.raw("{\"company_id\":");
+        open.raw("{");
+        open.key(RecordKey::CompanyId);
         open.string(company_id, false);
-        open.raw(",\"phone_number\":");
+        open.next_key(RecordKey::PhoneNumber);
         let mut created = Json(Vec::new());
-        created.raw(",\"meta_value\":null,\"created_by\":");
+        created.next_key(RecordKey::MetaValue);
+        created.raw("null");
+        created.next_key(RecordKey::CreatedBy);
         created.string(created_by, false);
-        created.raw(",\"created_at\":");
+        created.next_key(RecordKey::CreatedAt);
         Envelope { open: open.0.into(), record_start, created_by: created.0.into() }
     }
 
@@ -60,31 +63,33 @@ impl Envelope {
         json.raw(&self.open);
         json.string(request.wa_number(), unescaped);
         // The vendor fills `country` from its own number database; the ISO code is what we know.
-        json.raw(",\"country\":");
+        json.next_key(RecordKey::Country);
         // Two capital letters, or empty (a test in kaleyra-validate holds every region's).
         json.string(iso_code, true);
-        json.raw(",\"iso_code\":");
+        json.next_key(RecordKey::IsoCode);
         json.string(iso_code, true);
-        json.raw(",\"status\":");
+        json.next_key(RecordKey::Status);
         json.integer(CREATED_STATUS);
-        json.raw(",\"description\":");
+        json.next_key(RecordKey::Description);
         json.optional(request.get(Field::BusinessDescription), unescaped);
-        json.raw(",\"address\":");
+        json.next_key(RecordKey::Address);
         json.optional(request.get(Field::Address), unescaped);
-        json.raw(",\"email\":");
+        json.next_key(RecordKey::Email);
         json.optional(request.get(Field::ContactEmail), unescaped);
-        json.raw(",\"name\":");
+        json.next_key(RecordKey::Name);
         json.string(request.display_name(), unescaped);
-        json.raw(",\"website\":[");
+        json.next_key(RecordKey::Website);
+        json.raw("[");
         if let Some(website) = request.get(Field::Website) {
             json.string(website, unescaped);
         }
-        json.raw("],\"incoming_url\":");
+        json.raw("]");
+        json.next_key(RecordKey::IncomingUrl);
         json.optional(request.get(Field::IncomingUrl), unescaped);
-        json.raw(",\"category\":");
+        json.next_key(RecordKey::Category);
         // Canonical names, none with a character to escape (a test holds them to it).
         json.optional(request.get(Field::BusinessCategory), true);
-        json.raw(",\"profile_image\":");
+        json.next_key(RecordKey::ProfileImage);
         json.optional(request.get(Field::DisplayImage), unescaped);
         json.raw(&self.created_by);
         json.integer(now);
@@ -115,9 +120,9 @@ impl Created {
 
 /// The end of a record after its [`Created::record_head`].
 fn finish_record(json: &mut Json, id: u64, not_first: bool) {
-    json.raw("\"id\":");
+    json.key(RecordKey::Id);
     json.integer(id);
-    json.raw(",\"notFirstRequest\":");
+    json.next_key(RecordKey::NotFirstRequest);
     json.integer(i64::from(not_first));
     json.raw("}");
 }
@@ -162,6 +167,19 @@ impl Json {
             Some(value) => self.string(value, unescaped),
             None => self.raw("null"),
         }
+    }
+
+    /// `"key":` (keys are plain ASCII: nothing to escape).
+    fn key(&mut self, key: RecordKey) {
+        self.raw("\"");
+        self.raw(key.as_str());
+        self.raw("\":");
+    }
+
+    /// `,"key":`
+    fn next_key(&mut self, key: RecordKey) {
+        self.raw(",");
+        self.key(key);
     }
 
     fn integer(&mut self, value: impl itoa::Integer) {

@@ -13,7 +13,8 @@ pub use category::{Category, UnknownCategory};
 pub use code::Code;
 pub use credentials::ApiKey;
 pub use envelope::{
-    BareErrorEnvelope, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, NumberRecord, SuccessEnvelope,
+    BareErrorEnvelope, ErrorDetail, ErrorEnvelope, FullErrorEnvelope, NumberRecord, RecordKey,
+    SuccessEnvelope,
 };
 pub use field::Field;
 pub use request::{AddNumberRequest, RequestFields, RequestParseError};

@@ -86,28 +86,12 @@ fn value() -> impl Strategy<Value = String> {
     ]
 }
 
-const RECORD_KEYS: [&str; 20] = [
-    "company_id",
-    "phone_number",
-    "country",
-    "iso_code",
-    "status",
-    "description",
-    "address",
-    "email",
-    "name",
-    "website",
-    "incoming_url",
-    "category",
-    "profile_image",
-    "meta_value",
-    "created_by",
-    "created_at",
-    "id",
-    "notFirstRequest",
-    "not_first_request",
-    "unknown",
-];
+/// Every key of a record, and two that are not (one is the struct field's own name).
+fn record_keys() -> Vec<&'static str> {
+    let mut keys: Vec<_> = kaleyra_model::RecordKey::ALL.iter().map(|k| k.as_str()).collect();
+    keys.extend(["not_first_request", "unknown"]);
+    keys
+}
 
 /// A JSON object written as text (so that keys can repeat), from `keys` and `values`.
 fn object(
@@ -122,7 +106,7 @@ fn object(
 }
 
 fn record() -> impl Strategy<Value = String> {
-    let key = prop::sample::select(RECORD_KEYS.to_vec()).prop_map(str::to_owned);
+    let key = prop::sample::select(record_keys()).prop_map(str::to_owned);
     prop_oneof![4 => object(key, value(), 8), 1 => value()]
 }
 

@@ -103,10 +103,12 @@ pub fn check(value: &str) -> Result<Number, Invalid> {
     if digits.len() < 3 || national.len() < 2 {
         return Err(Invalid::Number { country_code });
     }
-    if let Some(rewrite) = code.main().and_then(|main| prefix::rewrite(main, national)) {
+    let main = code.main(national);
+    if let Some(rewrite) = main.and_then(|(region, scan)| prefix::rewrite(region, &scan, national))
+    {
         let e164 = (country_code_digits(digits, national).len() + rewrite.national.len()
             <= MAX_DIGITS
-            && valid_region(code, &rewrite.national).is_some())
+            && valid_region(code, &rewrite.national, None).is_some())
         .then(|| {
             let mut e164 = format!("+{country_code}");
             e164.extend(rewrite.national.iter().map(|&d| char::from(d)));
@@ -119,14 +121,19 @@ pub fn check(value: &str) -> Result<Number, Invalid> {
             e164,
         });
     }
-    let region = valid_region(code, national).ok_or(Invalid::Number { country_code })?;
+    let region = valid_region(code, national, main).ok_or(Invalid::Number { country_code })?;
     Ok(Number { country_code, region })
 }
 
 /// The reference's `is_valid_number` for a national number of `code`: the region it belongs
-/// to (`Some(None)` for a non-geographic code), or `None` when it is not valid.
-fn valid_region(code: Code, national: &[u8]) -> Option<Option<&'static str>> {
-    let (region, scan) = code.region_for(national)?;
+/// to (`Some(None)` for a non-geographic code), or `None` when it is not valid. `main` is the
+/// code's main region with its scan of `national`, when taken already.
+fn valid_region(
+    code: Code,
+    national: &[u8],
+    main: Option<(&'static tables::Region, tables::Scan)>,
+) -> Option<Option<&'static str>> {
+    let (region, scan) = code.region_for(national, main)?;
     scan.known_type().then_some(region.id)
 }
 

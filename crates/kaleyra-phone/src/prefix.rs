@@ -7,7 +7,7 @@
 //! same match with the same groups. A `(instruction, position)` pair is never tried twice, so
 //! a search costs at most the program's length times the number's.
 
-use crate::tables::Region;
+use crate::tables::{Region, Scan};
 
 /// The most groups a national prefix for parsing has (the generator refuses more).
 const MAX_GROUPS: usize = 3;
@@ -51,9 +51,9 @@ pub(crate) struct Rewrite {
 
 /// The reference's `_maybe_strip_national_prefix_carrier_code` followed by the parser's length
 /// test: the rewritten number when the parser would keep one that differs from `national`.
-pub(crate) fn rewrite(region: &'static Region, national: &[u8]) -> Option<Rewrite> {
+/// `scan` is `region`'s scan of `national`.
+pub(crate) fn rewrite(region: &'static Region, scan: &Scan, national: &[u8]) -> Option<Rewrite> {
     let prefix = region.national_prefix?;
-    let scan = region.scan(national);
     if !scan.national_prefix() {
         return None;
     }

@@ -160,20 +160,31 @@ impl Code {
         })
     }
 
-    /// The code's main region: the one whose metadata the parser uses.
-    pub(crate) fn main(self) -> Option<&'static Region> {
-        self.regions.first().and_then(|&i| REGIONS.get(usize::from(i)))
+    /// The code's main region (the one whose metadata the parser uses) and its scan of
+    /// `national`.
+    pub(crate) fn main(self, national: &[u8]) -> Option<(&'static Region, Scan)> {
+        let main = self.regions.first().and_then(|&i| REGIONS.get(usize::from(i)))?;
+        Some((main, main.scan(national)))
     }
 
     /// The reference's `region_code_for_number`: the region whose metadata applies to a
-    /// national number, with its scan of it.
-    pub(crate) fn region_for(self, national: &[u8]) -> Option<(&'static Region, Scan)> {
+    /// national number, with its scan of it. `main` is [`Code::main`]'s answer, reused: most
+    /// codes have one region, and most numbers belong to the first.
+    pub(crate) fn region_for(
+        self,
+        national: &[u8],
+        main: Option<(&'static Region, Scan)>,
+    ) -> Option<(&'static Region, Scan)> {
         let mut regions = self.regions.iter().filter_map(|&i| REGIONS.get(usize::from(i)));
+        let scan_of = |region: &'static Region| match main {
+            Some((first, scan)) if std::ptr::eq(first, region) => scan,
+            _ => region.scan(national),
+        };
         if self.regions.len() == 1 {
-            return regions.next().map(|region| (region, region.scan(national)));
+            return regions.next().map(|region| (region, scan_of(region)));
         }
         regions.find_map(|region| {
-            let scan = region.scan(national);
+            let scan = scan_of(region);
             let found =
                 if region.leading_digits { scan.leading_digits() } else { scan.known_type() };
             found.then_some((region, scan))
@@ -199,7 +210,7 @@ mod tests {
     #[test]
     fn a_non_digit_is_a_dead_end_not_a_jump_into_other_words() {
         let (code, national) = Code::split(b"13236550017").unwrap();
-        let (region, scan) = code.region_for(national).unwrap();
+        let (region, scan) = code.region_for(national, None).unwrap();
         assert!(scan.known_type());
         assert!(!region.scan(b"323655001x").known_type());
         assert!(!region.scan(b"323\xff550017").known_type());

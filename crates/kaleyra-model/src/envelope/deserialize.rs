@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::record_key::{RECORD_KEYS, RecordKey};
 use super::{NumberRecord, SuccessEnvelope};
 
 impl<'de> Deserialize<'de> for SuccessEnvelope {
@@ -68,25 +69,25 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 continue;
             };
             let r = &mut record;
-            match index {
-                0 => r.company_id = map.next_value()?,
-                1 => r.phone_number = map.next_value()?,
-                2 => r.country = map.next_value()?,
-                3 => r.iso_code = map.next_value()?,
-                4 => r.status = map.next_value()?,
-                5 => r.description = map.next_value()?,
-                6 => r.address = map.next_value()?,
-                7 => r.email = map.next_value()?,
-                8 => r.name = map.next_value()?,
-                9 => r.website = map.next_value::<Website>()?.0,
-                10 => r.incoming_url = map.next_value()?,
-                11 => r.category = map.next_value()?,
-                12 => r.profile_image = map.next_value()?,
-                13 => r.meta_value = map.next_value()?,
-                14 => r.created_by = map.next_value()?,
-                15 => r.created_at = map.next_value()?,
-                16 => r.id = map.next_value()?,
-                _ => r.not_first_request = map.next_value()?,
+            match RecordKey::ALL[index] {
+                RecordKey::CompanyId => r.company_id = map.next_value()?,
+                RecordKey::PhoneNumber => r.phone_number = map.next_value()?,
+                RecordKey::Country => r.country = map.next_value()?,
+                RecordKey::IsoCode => r.iso_code = map.next_value()?,
+                RecordKey::Status => r.status = map.next_value()?,
+                RecordKey::Description => r.description = map.next_value()?,
+                RecordKey::Address => r.address = map.next_value()?,
+                RecordKey::Email => r.email = map.next_value()?,
+                RecordKey::Name => r.name = map.next_value()?,
+                RecordKey::Website => r.website = map.next_value::<Website>()?.0,
+                RecordKey::IncomingUrl => r.incoming_url = map.next_value()?,
+                RecordKey::Category => r.category = map.next_value()?,
+                RecordKey::ProfileImage => r.profile_image = map.next_value()?,
+                RecordKey::MetaValue => r.meta_value = map.next_value()?,
+                RecordKey::CreatedBy => r.created_by = map.next_value()?,
+                RecordKey::CreatedAt => r.created_at = map.next_value()?,
+                RecordKey::Id => r.id = map.next_value()?,
+                RecordKey::NotFirstRequest => r.not_first_request = map.next_value()?,
             }
         }
         Ok(record)
@@ -95,28 +96,6 @@ impl<'de> Visitor<'de> for RecordVisitor {
 
 /// The envelope's keys, in the order of its `match`.
 pub(super) const ENVELOPE_KEYS: [&str; 4] = ["code", "message", "data", "error"];
-
-/// A record's keys, in the order of the `match` above.
-pub(super) const RECORD_KEYS: [&str; 18] = [
-    "company_id",
-    "phone_number",
-    "country",
-    "iso_code",
-    "status",
-    "description",
-    "address",
-    "email",
-    "name",
-    "website",
-    "incoming_url",
-    "category",
-    "profile_image",
-    "meta_value",
-    "created_by",
-    "created_at",
-    "id",
-    "notFirstRequest",
-];
 
 /// An object's known keys, and which of them were read: a second one is refused, as derived
 /// readers do.

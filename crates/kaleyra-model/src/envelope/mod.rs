@@ -1,6 +1,9 @@
 //! The response envelopes: success, the full error envelope and the bare error envelope.
 
 mod deserialize;
+mod record_key;
+
+pub use record_key::RecordKey;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
