@@ -20,13 +20,13 @@ pub struct RowProblem {
     /// The row's number among the data rows, from 1.
     pub row: u64,
     /// What is wrong with it.
-    pub kind: ProblemKind,
+    pub kind: RowProblemKind,
 }
 
 /// What is wrong with a row.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum ProblemKind {
+pub enum RowProblemKind {
     /// The API would reject it with this envelope.
     Invalid(Rejection),
     /// Not a request at all: a JSONL line that is not an object of strings, or a CSV row whose
@@ -88,14 +88,14 @@ struct Checked {
     line: u64,
     row: u64,
     /// The number's digits (E.164 has at most 15: a `u64` holds it exactly), or the problem.
-    verdict: Result<u64, ProblemKind>,
+    verdict: Result<u64, RowProblemKind>,
 }
 
 fn checked(row: &Row) -> Checked {
     let verdict = match &row.request {
-        Err(message) => Err(ProblemKind::Unreadable(message.clone())),
+        Err(message) => Err(RowProblemKind::Unreadable(message.clone())),
         Ok(request) => match kaleyra_validate::check(request) {
-            Err(rejection) => Err(ProblemKind::Invalid(rejection)),
+            Err(rejection) => Err(RowProblemKind::Invalid(rejection)),
             // Valid: the trimmed number is `+` and at most 15 digits.
             Ok(()) => Ok(request
                 .get(Field::WaNumber)
@@ -124,7 +124,7 @@ impl<F> Merge<F> {
             Err(kind) => kind,
             Ok(key) => match self.seen.get(&key) {
                 Some(&first_line) => {
-                    ProblemKind::Duplicate { wa_number: format!("+{key}"), first_line }
+                    RowProblemKind::Duplicate { wa_number: format!("+{key}"), first_line }
                 }
                 None => {
                     self.seen.insert(key, checked.line);
@@ -134,7 +134,7 @@ impl<F> Merge<F> {
             },
         };
         match kind {
-            ProblemKind::Duplicate { .. } => self.summary.duplicates += 1,
+            RowProblemKind::Duplicate { .. } => self.summary.duplicates += 1,
             _ => self.summary.invalid += 1,
         }
         (self.on_problem)(RowProblem { line: checked.line, row: checked.row, kind })
@@ -260,7 +260,7 @@ mod tests {
         assert_eq!(lines, [3, 4, 5]);
         assert_eq!(
             problems[1].kind,
-            ProblemKind::Duplicate { wa_number: "+13236550017".into(), first_line: 2 }
+            RowProblemKind::Duplicate { wa_number: "+13236550017".into(), first_line: 2 }
         );
     }
 
@@ -343,8 +343,8 @@ mod tests {
         assert_eq!(
             found,
             [
-                (3, ProblemKind::Unreadable(RowError::Ragged { cells: 1, columns: 2 })),
-                (4, ProblemKind::Unreadable(RowError::Ragged { cells: 3, columns: 2 })),
+                (3, RowProblemKind::Unreadable(RowError::Ragged { cells: 1, columns: 2 })),
+                (4, RowProblemKind::Unreadable(RowError::Ragged { cells: 3, columns: 2 })),
             ]
         );
     }
@@ -382,7 +382,7 @@ mod tests {
         assert_eq!(summary.rows, 3 * CHUNK as u64 - 7);
         assert_eq!(problems[1].line, 508);
         assert!(
-            matches!(&problems[1].kind, ProblemKind::Unreadable(RowError::NotAnObject { .. })),
+            matches!(&problems[1].kind, RowProblemKind::Unreadable(RowError::NotAnObject { .. })),
             "{:?}",
             problems[1]
         );

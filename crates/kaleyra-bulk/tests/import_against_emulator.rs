@@ -142,9 +142,9 @@ async fn faults_lose_nothing_duplicate_nothing_and_resume_settles_the_unknowns()
     let rule = |fault, times| FaultRule::times(fault, times);
     emulator.set_faults(
         [
-            rule(Fault::RateLimit { retry_after: 0 }, 5),
-            rule(Fault::Status { status: 503, retry_after: Some(0) }, 3),
-            rule(Fault::Status { status: 500, retry_after: None }, 4),
+            rule(Fault::rate_limit(Duration::from_secs(0)), 5),
+            rule(Fault::status_retry_after(503, Duration::from_secs(0)), 3),
+            rule(Fault::status(500), 4),
             rule(Fault::ResetAfter, 4),
             rule(Fault::ResetBefore, 3),
             rule(Fault::Truncate, 2),

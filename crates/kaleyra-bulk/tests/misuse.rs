@@ -13,7 +13,7 @@ use std::time::Duration;
 use kaleyra_bulk::import::{self, ImportError, ImportOptions, Silent, Summary};
 use kaleyra_bulk::lock::LockError;
 use kaleyra_bulk::{Format, report};
-use kaleyra_emulator::{Fault, FaultPlan, FaultRule, RunningEmulator};
+use kaleyra_emulator::{Fault, FaultPlan, RunningEmulator};
 use kaleyra_transport::{Client, RetryPolicy};
 
 const SID: &str = "HX0MISUSE";
@@ -262,11 +262,7 @@ async fn a_run_that_fails_before_sending_leaves_no_journal() {
 async fn a_report_imported_again_gets_prefixed_columns() {
     let dir = tempfile::tempdir().unwrap();
     let emulator = emulator().await;
-    emulator.set_faults(
-        [FaultRule::times(Fault::Status { status: 500, retry_after: None }, 1)]
-            .into_iter()
-            .fold(FaultPlan::none(), FaultPlan::then),
-    );
+    emulator.set_faults(FaultPlan::times(Fault::status(500), 1));
     let input = dir.path().join("numbers.csv");
     write_csv(&input, 3);
     run(&emulator, options(&input)).await.unwrap();
@@ -287,11 +283,7 @@ async fn a_report_imported_again_gets_prefixed_columns() {
 async fn a_retry_after_beyond_any_duration_waits_the_cap_and_the_import_finishes() {
     let dir = tempfile::tempdir().unwrap();
     let emulator = emulator().await;
-    emulator.set_faults(
-        [FaultRule::times(Fault::RateLimit { retry_after: u64::MAX }, 2)]
-            .into_iter()
-            .fold(FaultPlan::none(), FaultPlan::then),
-    );
+    emulator.set_faults(FaultPlan::times(Fault::rate_limit(Duration::MAX), 2));
     let input = dir.path().join("numbers.csv");
     write_csv(&input, 4);
     let options = {

@@ -235,14 +235,14 @@ fn sigkill_with_emulator_faults_then_resume_agrees_with_the_emulator() {
     sigkill_and_resume(
         4_000,
         [
-            rule(Fault::RateLimit { retry_after: 0 }, 10),
-            rule(Fault::Status { status: 500, retry_after: None }, 10),
+            rule(Fault::rate_limit(Duration::from_secs(0)), 10),
+            rule(Fault::status(500), 10),
             rule(Fault::ResetAfter, 10),
             rule(Fault::ResetBefore, 10),
             rule(Fault::Truncate, 5),
             rule(Fault::Garbage, 5),
-            rule(Fault::SlowBody { pause_ms: 2 }, 5),
-            rule(Fault::Status { status: 503, retry_after: Some(0) }, 5),
+            rule(Fault::slow_body(Duration::from_millis(2)), 5),
+            rule(Fault::status_retry_after(503, Duration::from_secs(0)), 5),
         ]
         .into_iter()
         .fold(FaultPlan::none(), FaultPlan::then),

@@ -15,20 +15,22 @@ pub const FAULT_HEADER: &str = "x-emulator-fault";
 #[non_exhaustive]
 pub enum Fault {
     /// Answer with this status (500, 502, 503, ...) before processing; `Retry-After` if given.
-    /// The fields are the admin endpoint's JSON; [`Fault::status`] and
-    /// [`Fault::status_retry_after`] build it from a `Duration`.
     Status {
         /// The status, a 5xx.
         status: u16,
-        /// `Retry-After`, in whole seconds.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        retry_after: Option<u64>,
+        /// `Retry-After` (sent in whole seconds, rounded up; JSON: seconds).
+        #[serde(
+            default,
+            with = "json_duration::optional_seconds",
+            skip_serializing_if = "Option::is_none"
+        )]
+        retry_after: Option<Duration>,
     },
     /// Answer 429 with `Retry-After` before processing.
     RateLimit {
-        /// `Retry-After`, in whole seconds (1 by default).
-        #[serde(default = "one_second")]
-        retry_after: u64,
+        /// `Retry-After` (sent in whole seconds, rounded up; JSON: seconds, 1 by default).
+        #[serde(default = "one_second", with = "json_duration::seconds")]
+        retry_after: Duration,
     },
     /// Close the connection once the request is read, without processing it.
     ResetBefore,
@@ -39,11 +41,11 @@ pub enum Fault {
     /// Create the record, then answer 200 with a body that is not JSON.
     Garbage,
     /// Create the record, then send the answer slowly: its head at once, its body 16 bytes at
-    /// a time, `pause_ms` apart (what a client's read timeout meets mid-body).
+    /// a time, `pause` apart (what a client's read timeout meets mid-body).
     SlowBody {
-        /// The pause between pieces, in milliseconds (100 by default).
-        #[serde(default = "slow_body_pause")]
-        pause_ms: u64,
+        /// The pause between pieces (JSON: `pause_ms`, 100 by default).
+        #[serde(rename = "pause_ms", default = "slow_body_pause", with = "json_duration::millis")]
+        pause: Duration,
     },
     /// Reset the next connection as soon as it is accepted, before reading a byte (and so, on
     /// HTTPS, before the TLS handshake completes): the client can tell nothing was sent.
@@ -58,31 +60,82 @@ impl Fault {
 
     /// Answer `status` (a 5xx) with `Retry-After` (whole seconds, rounded up) before processing.
     pub fn status_retry_after(status: u16, retry_after: Duration) -> Fault {
-        Fault::Status { status, retry_after: Some(whole_seconds(retry_after)) }
+        Fault::Status { status, retry_after: Some(retry_after) }
     }
 
     /// Answer 429 with `Retry-After` (whole seconds, rounded up) before processing.
     pub fn rate_limit(retry_after: Duration) -> Fault {
-        Fault::RateLimit { retry_after: whole_seconds(retry_after) }
+        Fault::RateLimit { retry_after }
     }
 
     /// Create the record, then send the answer 16 bytes at a time, `pause` apart.
     pub fn slow_body(pause: Duration) -> Fault {
-        Fault::SlowBody { pause_ms: u64::try_from(pause.as_millis()).unwrap_or(u64::MAX) }
+        Fault::SlowBody { pause }
     }
 }
 
 /// `Retry-After` is whole seconds: a part of one counts as one.
-fn whole_seconds(duration: Duration) -> u64 {
-    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+pub(crate) fn whole_seconds(duration: Duration) -> u64 {
+    duration.as_secs().saturating_add(u64::from(duration.subsec_nanos() > 0))
 }
 
-fn one_second() -> u64 {
-    1
+fn one_second() -> Duration {
+    Duration::from_secs(1)
 }
 
-fn slow_body_pause() -> u64 {
-    100
+fn slow_body_pause() -> Duration {
+    Duration::from_millis(100)
+}
+
+/// Durations in the admin endpoint's JSON: whole seconds or milliseconds.
+mod json_duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) mod seconds {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(value: &Duration, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_u64(crate::faults::whole_seconds(*value))
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+            u64::deserialize(d).map(Duration::from_secs)
+        }
+    }
+
+    pub(super) mod optional_seconds {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(
+            value: &Option<Duration>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(duration) => s.serialize_some(&crate::faults::whole_seconds(*duration)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Duration>, D::Error> {
+            Option::<u64>::deserialize(d).map(|seconds| seconds.map(Duration::from_secs))
+        }
+    }
+
+    pub(super) mod millis {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(value: &Duration, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_u64(u64::try_from(value.as_millis()).unwrap_or(u64::MAX))
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+            u64::deserialize(d).map(Duration::from_millis)
+        }
+    }
 }
 
 /// A fault and how many times it fires (`None`: until the plan is replaced).
@@ -131,8 +184,8 @@ impl FaultRule {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FaultPlan {
-    #[serde(default)]
-    latency_ms: u64,
+    #[serde(rename = "latency_ms", default, with = "json_duration::millis")]
+    latency: Duration,
     #[serde(default)]
     rules: Vec<FaultRule>,
 }
@@ -168,13 +221,13 @@ impl FaultPlan {
     /// The plan with a latency (whole milliseconds) before every create request is answered.
     #[must_use]
     pub fn with_latency(mut self, latency: Duration) -> FaultPlan {
-        self.latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.latency = latency;
         self
     }
 
     /// The latency before every create request is answered.
     pub fn latency(&self) -> Duration {
-        Duration::from_millis(self.latency_ms)
+        self.latency
     }
 
     /// The rules left, in the order they are tried (each counted down as it strikes).
@@ -231,31 +284,33 @@ pub(crate) fn parse_header(value: &str) -> Result<(Option<Fault>, Duration), Str
         };
         match name {
             "latency" => latency = Duration::from_millis(number(arg)?.min(60_000)),
-            "retry-after" => retry_after = Some(number(arg)?),
+            "retry-after" => retry_after = Some(Duration::from_secs(number(arg)?)),
             "status" => {
                 let status = number(arg)?;
                 if !(500..=599).contains(&status) {
                     return Err("status must be a 5xx".to_owned());
                 }
-                set(Fault::Status { status: status as u16, retry_after: None }, &mut fault)?
+                set(Fault::status(status as u16), &mut fault)?
             }
-            "rate-limit" => set(Fault::RateLimit { retry_after: 1 }, &mut fault)?,
+            "rate-limit" => set(Fault::rate_limit(one_second()), &mut fault)?,
             "reset-before" => set(Fault::ResetBefore, &mut fault)?,
             "reset-after" => set(Fault::ResetAfter, &mut fault)?,
             "truncate" => set(Fault::Truncate, &mut fault)?,
             "garbage" => set(Fault::Garbage, &mut fault)?,
             "slow-body" => {
-                let pause_ms =
-                    if arg.is_some() { number(arg)?.min(60_000) } else { slow_body_pause() };
-                set(Fault::SlowBody { pause_ms }, &mut fault)?
+                let pause = match arg {
+                    Some(_) => Duration::from_millis(number(arg)?.min(60_000)),
+                    None => slow_body_pause(),
+                };
+                set(Fault::slow_body(pause), &mut fault)?
             }
             other => return Err(format!("unknown fault `{other}`")),
         }
     }
-    if let Some(seconds) = retry_after {
+    if let Some(wait) = retry_after {
         match &mut fault {
-            Some(Fault::Status { retry_after, .. }) => *retry_after = Some(seconds),
-            Some(Fault::RateLimit { retry_after }) => *retry_after = seconds,
+            Some(Fault::Status { retry_after, .. }) => *retry_after = Some(wait),
+            Some(Fault::RateLimit { retry_after }) => *retry_after = wait,
             _ => return Err("retry-after goes with status or rate-limit".to_owned()),
         }
     }
@@ -271,7 +326,7 @@ mod tests {
         assert_eq!(parse_header("").unwrap(), (None, Duration::ZERO));
         assert_eq!(
             parse_header("status=503, retry-after=2").unwrap(),
-            (Some(Fault::Status { status: 503, retry_after: Some(2) }), Duration::ZERO)
+            (Some(Fault::status_retry_after(503, Duration::from_secs(2))), Duration::ZERO)
         );
         assert_eq!(
             parse_header("reset-after,latency=50").unwrap(),
@@ -279,11 +334,11 @@ mod tests {
         );
         assert_eq!(
             parse_header("slow-body=20").unwrap(),
-            (Some(Fault::SlowBody { pause_ms: 20 }), Duration::ZERO)
+            (Some(Fault::slow_body(Duration::from_millis(20))), Duration::ZERO)
         );
-        assert_eq!(parse_header("slow-body").unwrap().0, Some(Fault::SlowBody { pause_ms: 100 }));
+        assert_eq!(parse_header("slow-body").unwrap().0, Some(Fault::slow_body(slow_body_pause())));
         let plan: FaultPlan = serde_json::from_str(r#"{"rules":[{"kind":"slow-body"}]}"#).unwrap();
-        assert_eq!(plan.rules[0].fault, Fault::SlowBody { pause_ms: 100 });
+        assert_eq!(plan.rules[0].fault, Fault::slow_body(slow_body_pause()));
         assert_eq!(
             parse_header("rate-limit;").unwrap_err(),
             "unknown fault `rate-limit;`".to_owned()
@@ -307,16 +362,10 @@ mod tests {
             r#"{"rules":[{"kind":"reset-on-accept","times":1},{"kind":"status","status":500,"times":2},{"kind":"garbage"}]}"#,
         )
         .unwrap();
-        assert_eq!(
-            plan.take_request_fault(),
-            Some(Fault::Status { status: 500, retry_after: None })
-        );
+        assert_eq!(plan.take_request_fault(), Some(Fault::status(500)));
         assert!(plan.take_connection_fault());
         assert!(!plan.take_connection_fault());
-        assert_eq!(
-            plan.take_request_fault(),
-            Some(Fault::Status { status: 500, retry_after: None })
-        );
+        assert_eq!(plan.take_request_fault(), Some(Fault::status(500)));
         assert_eq!(plan.take_request_fault(), Some(Fault::Garbage));
         assert_eq!(plan.take_request_fault(), Some(Fault::Garbage));
         assert_eq!(plan.rules.len(), 1);

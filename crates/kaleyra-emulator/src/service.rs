@@ -140,10 +140,12 @@ async fn respond(
         Some(Fault::ResetBefore) => return Err(Abort),
         Some(Fault::Status { status, retry_after }) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return Ok(failure_response(error_envelopes::server_error(status, *retry_after)));
+            let retry_after = retry_after.map(faults::whole_seconds);
+            return Ok(failure_response(error_envelopes::server_error(status, retry_after)));
         }
         Some(Fault::RateLimit { retry_after }) => {
-            return Ok(failure_response(error_envelopes::rate_limited(*retry_after)));
+            let retry_after = faults::whole_seconds(*retry_after);
+            return Ok(failure_response(error_envelopes::rate_limited(retry_after)));
         }
         _ => {}
     }
@@ -157,8 +159,8 @@ async fn respond(
     match fault {
         Some(Fault::ResetAfter) => Err(Abort),
         Some(Fault::Truncate) => Ok(rebodied(response, truncated).await),
-        Some(Fault::SlowBody { pause_ms }) => {
-            let every = Duration::from_millis(pause_ms.min(60_000));
+        Some(Fault::SlowBody { pause }) => {
+            let every = pause.min(Duration::from_secs(60));
             Ok(rebodied(response, |bytes| slow(bytes, every)).await)
         }
         Some(Fault::Garbage) => {

@@ -2,10 +2,10 @@
 
 use std::error::Error as _;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HOST, HeaderValue, USER_AGENT};
+use http::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue, USER_AGENT};
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client as Pool;
@@ -14,7 +14,7 @@ use kaleyra_model::{ApiKey, NumberRecord, SuccessEnvelope};
 use kaleyra_validate::ValidatedRequest;
 
 use crate::RetryPolicy;
-use crate::config::{ClientBuilder, ConfigError};
+use crate::config::{ClientBuilder, ConfigError, RESERVED_HEADERS};
 use crate::connector::{self, Deadline, Https};
 use crate::error::{BoxError, Error, UnknownReason};
 use crate::prepared::PreparedRequest;
@@ -78,6 +78,33 @@ fn plain_http_host(endpoint: &Uri) -> Option<HeaderValue> {
     HeaderValue::from_str(&value).ok()
 }
 
+/// The caller's default headers: `user-agent` replaces ours, others are appended.
+fn add_default_headers(
+    headers: &mut HeaderMap,
+    defaults: &[(String, String)],
+) -> Result<(), ConfigError> {
+    let mut user_agent_replaced = false;
+    for (name, value) in defaults {
+        let invalid = |reason| ConfigError::InvalidHeader { name: name.clone(), reason };
+        let header =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("not a header name"))?;
+        if RESERVED_HEADERS.contains(&header.as_str()) {
+            return Err(invalid("the client sets it itself"));
+        }
+        let value = HeaderValue::from_str(value).map_err(|_| invalid("not a header value"))?;
+        if header == USER_AGENT && !user_agent_replaced {
+            headers.insert(USER_AGENT, value);
+            user_agent_replaced = true;
+        } else {
+            headers.append(header, value);
+        }
+    }
+    Ok(())
+}
+
+/// The header some gateways put the request's id in; logged to help the vendor's support.
+const REQUEST_ID: &str = "x-request-id";
+
 /// What one attempt came to.
 enum Attempt {
     Answered(Verdict),
@@ -121,6 +148,7 @@ impl Client {
         if let Some(host) = plain_http_host(&endpoint) {
             headers.insert(HOST, host);
         }
+        add_default_headers(&mut headers, &builder.default_headers)?;
         Ok(Client {
             pool,
             endpoint,
@@ -149,13 +177,29 @@ impl Client {
     }
 
     /// Adds one WhatsApp number. Retries only what is safe to retry (see the crate docs).
+    ///
+    /// Emits `tracing` events (target `kaleyra_transport`) for each attempt, its answer and
+    /// timing, each retry and its wait; never the key or the request body.
     pub async fn add_number(&self, request: &ValidatedRequest) -> Result<Created, Error> {
         let body = Bytes::from(request.to_json());
+        let result = self.send(body).await;
+        match &result {
+            Ok(created) => tracing::debug!(
+                attempts = created.attempts,
+                id = created.record().map(|record| record.id),
+                "number created"
+            ),
+            Err(error) => tracing::debug!(kind = ?error.kind(), %error, "number not created"),
+        }
+        result
+    }
+
+    async fn send(&self, body: Bytes) -> Result<Created, Error> {
         let mut attempts = 0;
         loop {
             attempts += 1;
             let last = attempts >= self.retry.max_attempts.max(1);
-            let wait = match self.attempt(body.clone()).await {
+            let wait = match self.attempt(body.clone(), attempts).await {
                 Attempt::Answered(Verdict::Created(envelope)) => {
                     return Ok(Created { status: 200, envelope: *envelope, attempts });
                 }
@@ -167,27 +211,43 @@ impl Client {
                     let wait = match wait {
                         Some(asked) => match self.retry.honour(asked) {
                             Some(wait) => wait,
-                            None => return Err(error),
+                            None => {
+                                tracing::info!(
+                                    retry_after_ms = millis(asked),
+                                    "the server asked for a longer wait than the retry policy allows"
+                                );
+                                return Err(error);
+                            }
                         },
                         None => self.retry.backoff(attempts),
                     };
                     if last {
                         return Err(error);
                     }
+                    tracing::info!(attempt = attempts, wait_ms = millis(wait), %error, "retrying");
                     wait
                 }
                 Attempt::NotSent(message, source) => {
                     if last {
                         return Err(Error::NotSent { attempts, message, source: Some(source) });
                     }
-                    self.retry.backoff(attempts)
+                    let wait = self.retry.backoff(attempts);
+                    tracing::info!(
+                        attempt = attempts,
+                        wait_ms = millis(wait),
+                        reason = %message,
+                        "not sent, retrying"
+                    );
+                    wait
                 }
             };
             tokio::time::sleep(wait).await;
         }
     }
 
-    async fn attempt(&self, body: Bytes) -> Attempt {
+    async fn attempt(&self, body: Bytes, number: u32) -> Attempt {
+        tracing::debug!(attempt = number, endpoint = %self.endpoint, "sending");
+        let started = Instant::now();
         let mut request = Request::new(Full::new(body));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = self.endpoint.clone();
@@ -199,6 +259,14 @@ impl Client {
             };
             let (parts, body) = response.into_parts();
             let status = parts.status.as_u16();
+            tracing::debug!(
+                attempt = number,
+                status,
+                version = ?parts.version,
+                request_id = parts.headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()),
+                head_ms = millis(started.elapsed()),
+                "answered"
+            );
             match Limited::new(body, self.max_response_bytes).collect().await {
                 Ok(collected) => Attempt::Answered(response::classify(
                     parts.status,
@@ -217,12 +285,14 @@ impl Client {
                 })),
             }
         };
-        match tokio::time::timeout(self.request_timeout, exchange).await {
+        let attempt = match tokio::time::timeout(self.request_timeout, exchange).await {
             Ok(attempt) => attempt,
             Err(_elapsed) => Attempt::Answered(Verdict::Failed(Error::UnknownOutcome {
                 reason: UnknownReason::Timeout(self.request_timeout),
             })),
-        }
+        };
+        tracing::trace!(attempt = number, elapsed_ms = millis(started.elapsed()), "attempt done");
+        attempt
     }
 }
 
@@ -241,6 +311,10 @@ fn send_failure(error: hyper_util::client::legacy::Error) -> Attempt {
             reason: UnknownReason::ConnectionLost(detail),
         }))
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// An error and its causes, `: `-joined, without repeats.

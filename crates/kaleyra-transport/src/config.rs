@@ -14,6 +14,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.kaleyra.io";
 
 /// Kaleyra's regional hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Region {
     /// India, `api.in.kaleyra.io`.
     In,
@@ -53,6 +54,7 @@ impl FromStr for Region {
 
 /// Which certificate authorities the client trusts.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TlsRoots {
     /// Mozilla's roots, compiled in (feature `webpki-roots`, on by default).
     #[cfg(feature = "webpki-roots")]
@@ -110,6 +112,14 @@ pub enum ConfigError {
     /// The TLS roots or configuration cannot be loaded.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// A default header that is not a valid header, or one the client sets itself.
+    #[error("header `{name}`: {reason}")]
+    InvalidHeader {
+        /// The header's name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// [`Client::from_env`]: a variable it needs is unset or empty.
     #[error("{0} is not set")]
     MissingEnv(&'static str),
@@ -137,7 +147,12 @@ pub struct ClientBuilder {
     pub(crate) tls_roots: TlsRoots,
     pub(crate) extra_roots: Vec<Vec<u8>>,
     pub(crate) pool_idle_timeout: Duration,
+    pub(crate) default_headers: Vec<(String, String)>,
 }
+
+/// Headers the client sets itself; a default header may not replace them.
+pub(crate) const RESERVED_HEADERS: [&str; 5] =
+    ["api-key", "content-type", "content-length", "host", "transfer-encoding"];
 
 impl ClientBuilder {
     pub(crate) fn new(sid: impl Into<String>, api_key: ApiKey) -> Self {
@@ -153,6 +168,7 @@ impl ClientBuilder {
             tls_roots: TlsRoots::default(),
             extra_roots: Vec::new(),
             pool_idle_timeout: Duration::from_secs(20),
+            default_headers: Vec::new(),
         }
     }
 
@@ -232,6 +248,16 @@ impl ClientBuilder {
     #[must_use]
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// A header sent with every request, e.g. a tracing or tenant header of your own. A second
+    /// value for the same name is sent as well; `user-agent` replaces the crate's. The headers
+    /// the client sets itself (`api-key`, `content-type`, `content-length`, `host`,
+    /// `transfer-encoding`) cannot be replaced: [`ClientBuilder::build`] refuses them.
+    #[must_use]
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
         self
     }
 

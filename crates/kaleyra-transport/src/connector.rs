@@ -48,11 +48,12 @@ pub(crate) fn https(
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(connect_timeout));
-    Ok(HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_all_versions()
-        .wrap_connector(http))
+    let builder = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+    #[cfg(feature = "http2")]
+    let builder = builder.enable_all_versions();
+    #[cfg(not(feature = "http2"))]
+    let builder = builder.enable_http1();
+    Ok(builder.wrap_connector(http))
 }
 
 fn add_all(store: &mut RootCertStore, certs: &[Vec<u8>]) -> Result<(), ConfigError> {

@@ -40,6 +40,9 @@ impl fmt::Display for PreparedRequest {
             writeln!(f, "host: {authority}")?;
         }
         for (name, value) in &self.headers {
+            if name == http::header::HOST {
+                continue; // written above, from the URI
+            }
             if name == "api-key" {
                 writeln!(f, "{name}: {}", self.masked_key)?;
             } else {

@@ -113,7 +113,7 @@ async fn wrong_key_or_sid_is_an_authentication_error() {
 #[tokio::test]
 async fn rate_limit_is_honoured_then_the_number_is_created() {
     let emulator = emulator(config()).await;
-    emulator.set_faults(plan(Fault::RateLimit { retry_after: 1 }, 1));
+    emulator.set_faults(plan(Fault::rate_limit(Duration::from_secs(1)), 1));
     let client = client_for(&emulator).build().unwrap();
     let started = Instant::now();
     let created = client.add_number(&number(4)).await.unwrap();
@@ -126,7 +126,7 @@ async fn rate_limit_is_honoured_then_the_number_is_created() {
 #[tokio::test]
 async fn retry_after_beyond_the_cap_is_returned_not_waited() {
     let emulator = emulator(config()).await;
-    emulator.set_faults(plan(Fault::RateLimit { retry_after: 3600 }, 1));
+    emulator.set_faults(plan(Fault::rate_limit(Duration::from_secs(3600)), 1));
     let client = client_for(&emulator).build().unwrap();
     let error = client.add_number(&number(5)).await.unwrap_err();
     assert!(
@@ -138,12 +138,12 @@ async fn retry_after_beyond_the_cap_is_returned_not_waited() {
 #[tokio::test]
 async fn unavailable_with_retry_after_is_retried_without_it_is_unknown() {
     let emulator = emulator(config()).await;
-    emulator.set_faults(plan(Fault::Status { status: 503, retry_after: Some(0) }, 1));
+    emulator.set_faults(plan(Fault::status_retry_after(503, Duration::from_secs(0)), 1));
     let client = client_for(&emulator).build().unwrap();
     assert_eq!(client.add_number(&number(6)).await.unwrap().attempts, 2);
 
     for status in [500, 502, 503] {
-        emulator.set_faults(plan(Fault::Status { status, retry_after: None }, 1));
+        emulator.set_faults(plan(Fault::status(status), 1));
         let error = client.add_number(&number(7)).await.unwrap_err();
         assert!(
             matches!(&error, Error::UnknownOutcome { reason: UnknownReason::ServerError { status: s, envelope: Some(_) } } if *s == status),

@@ -90,7 +90,7 @@ async fn every_fault_against_the_transport() {
         },
         Case {
             name: "503 with Retry-After",
-            fault: status(503, Some(0)),
+            fault: status(503, Some(Duration::ZERO)),
             latency_ms: 0,
             class: Class::Created,
             received: 2,
@@ -98,7 +98,7 @@ async fn every_fault_against_the_transport() {
         },
         Case {
             name: "429",
-            fault: Some(Fault::RateLimit { retry_after: 0 }),
+            fault: Some(Fault::rate_limit(Duration::from_secs(0))),
             latency_ms: 0,
             class: Class::Created,
             received: 2,
@@ -130,7 +130,7 @@ async fn every_fault_against_the_transport() {
         },
         Case {
             name: "slow body, done within the timeout",
-            fault: Some(Fault::SlowBody { pause_ms: 1 }),
+            fault: Some(Fault::slow_body(Duration::from_millis(1))),
             latency_ms: 0,
             class: Class::Created,
             received: 1,
@@ -140,7 +140,7 @@ async fn every_fault_against_the_transport() {
             // About 30 pieces 20 ms apart against a 200 ms timeout: the head came, the record
             // exists, the answer never finishes.
             name: "slow body beyond the timeout",
-            fault: Some(Fault::SlowBody { pause_ms: 20 }),
+            fault: Some(Fault::slow_body(Duration::from_millis(20))),
             latency_ms: 0,
             class: Class::Unknown,
             received: 1,

@@ -2,7 +2,7 @@
 
 use std::io::{BufWriter, Write};
 
-use kaleyra_bulk::check::{self, ProblemKind, RowProblem};
+use kaleyra_bulk::check::{self, RowProblem, RowProblemKind};
 use kaleyra_bulk::{Format, RowReader};
 use kaleyra_validate::validate;
 
@@ -81,29 +81,29 @@ fn print_problem(
 ) -> Result<(), FileError> {
     let (line, row) = (problem.line, problem.row);
     let written = match (&problem.kind, output) {
-        (ProblemKind::Invalid(rejection), Output::Json) => {
+        (RowProblemKind::Invalid(rejection), Output::Json) => {
             let envelope = serde_json::to_string(&rejection.envelope()).unwrap_or_default();
             writeln!(out, r#"{{"line":{line},"row":{row},"envelope":{envelope}}}"#)
         }
-        (ProblemKind::Invalid(rejection), Output::Text) => {
+        (RowProblemKind::Invalid(rejection), Output::Text) => {
             rejection.problems().iter().try_for_each(|p| {
                 writeln!(out, "{name}:{line}: {}: {}", p.field(), render::described(p))
             })
         }
-        (ProblemKind::Unreadable(error), Output::Json) => writeln!(
+        (RowProblemKind::Unreadable(error), Output::Json) => writeln!(
             out,
             "{}",
             serde_json::json!({"line": line, "row": row, "code": error.code(), "error": error.to_string()})
         ),
-        (ProblemKind::Unreadable(message), Output::Text) => {
+        (RowProblemKind::Unreadable(message), Output::Text) => {
             writeln!(out, "{name}:{line}: {message}")
         }
-        (ProblemKind::Duplicate { wa_number, first_line }, Output::Json) => writeln!(
+        (RowProblemKind::Duplicate { wa_number, first_line }, Output::Json) => writeln!(
             out,
             "{}",
             serde_json::json!({"line": line, "row": row, "duplicate_of_line": first_line, "wa_number": wa_number})
         ),
-        (ProblemKind::Duplicate { wa_number, first_line }, Output::Text) => writeln!(
+        (RowProblemKind::Duplicate { wa_number, first_line }, Output::Text) => writeln!(
             out,
             "{name}:{line}: wa_number: {wa_number} is already on line {first_line} (the API would reject it as a duplicate)"
         ),
