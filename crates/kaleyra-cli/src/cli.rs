@@ -274,9 +274,28 @@ pub struct EmulatorArgs {
     /// Apply only the rules the vendor's page states (no format checks, no length limits).
     #[arg(long)]
     pub seed_rules_only: bool,
-    /// Milliseconds added to every create request (at most 600000).
-    #[arg(long, default_value_t = 0, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=600_000))]
-    pub latency_ms: u64,
+    /// Behave like the real vendor: `kaleyra` sets its published rate limit (50000/5m) and an
+    /// assumed service time (p50=300ms,p99=1.5s); the flags below override either.
+    #[arg(long, value_name = "PRESET", value_enum)]
+    pub preset: Option<Preset>,
+    /// Service time of every create request, after it is read: `300ms` (fixed) or
+    /// `p50=300ms,p99=1.5s` (log-normal with that median and 99th percentile); `0` for none.
+    #[arg(long, value_name = "DIST", value_parser = parse_latency)]
+    pub latency: Option<kaleyra_emulator::Latency>,
+    /// Seed of the service-time draws: the same seed, the same sequence of service times.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed: u64,
+    /// Requests the account may make, e.g. `400/s` or `50000/5m`; over it, 429 with
+    /// `Retry-After` (token bucket; see --burst).
+    #[arg(long, value_name = "N/PERIOD", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<kaleyra_emulator::RateLimit>,
+    /// Requests an idle account may send at once under the rate limit (default: one second's
+    /// worth).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub burst: Option<u32>,
+    /// Create requests processed at once for the account; more are answered 429.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_in_flight: Option<u64>,
     /// Largest request body accepted, in bytes (413 above; 1 to 16777216).
     #[arg(long, default_value_t = 64 * 1024, value_name = "BYTES", value_parser = parse_body_limit)]
     pub max_body_bytes: usize,
@@ -284,6 +303,21 @@ pub struct EmulatorArgs {
     /// until POST /__emulator/reset.
     #[arg(long, default_value_t = kaleyra_emulator::EmulatorConfig::DEFAULT_MAX_RECORDS, value_name = "N", value_parser = parse_max_records)]
     pub max_records: usize,
+}
+
+/// What `--preset` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// Kaleyra's published rate limit and an assumed service time.
+    Kaleyra,
+}
+
+fn parse_latency(value: &str) -> Result<kaleyra_emulator::Latency, String> {
+    value.parse()
+}
+
+fn parse_rate_limit(value: &str) -> Result<kaleyra_emulator::RateLimit, String> {
+    value.parse()
 }
 
 fn parse_body_limit(value: &str) -> Result<usize, String> {

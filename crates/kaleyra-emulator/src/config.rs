@@ -5,13 +5,17 @@ use std::time::Duration;
 use kaleyra_model::ApiKey;
 use kaleyra_validate::Rules;
 
+use crate::{Latency, Limits, RateLimit};
+
 /// The SID the sandbox accepts when none is configured (the vendor's example SID).
 pub const SANDBOX_SID: &str = "HXXXXXXX071US";
 /// The API key the sandbox accepts when none is configured (the vendor's example key).
 pub const SANDBOX_API_KEY: &str = "Ac4XXXXX21f";
 
-/// Settings of one emulator. Every field is public so tests can flip one switch at a time.
+/// Settings of one emulator. Every field is public so tests can flip one switch at a time;
+/// start from [`EmulatorConfig::sandbox`] or [`EmulatorConfig::new`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EmulatorConfig {
     /// The account SID in the path.
     pub sid: String,
@@ -38,6 +42,12 @@ pub struct EmulatorConfig {
     /// Records kept at most (each takes about 600 bytes); a create beyond it is answered 507
     /// (`E907`) and nothing is kept. See [`EmulatorConfig::DEFAULT_MAX_RECORDS`].
     pub max_records: usize,
+    /// Service time of each create request, after it is read and before it is answered.
+    pub latency: Latency,
+    /// Seed of the service-time draws: the same seed, the same sequence.
+    pub seed: u64,
+    /// Throttling: rate limit and requests in flight (429 with `Retry-After` beyond).
+    pub limits: Limits,
 }
 
 impl EmulatorConfig {
@@ -64,8 +74,30 @@ impl EmulatorConfig {
             max_headers: 100,
             company_id: "ZEMU932d".to_owned(),
             max_records: EmulatorConfig::DEFAULT_MAX_RECORDS,
+            latency: Latency::None,
+            seed: 0,
+            limits: Limits::none(),
         }
     }
+
+    /// The vendor as published and as assumed: Kaleyra's published rate limit for an
+    /// integration, 50,000 requests per 5 minutes ([`EmulatorConfig::KALEYRA_RATE_LIMIT`]), and
+    /// an assumed service time, log-normal with a median of 300 ms and a 99th percentile of
+    /// 1.5 s ([`EmulatorConfig::KALEYRA_LATENCY`]; the vendor publishes none).
+    #[must_use]
+    pub fn kaleyra_preset(mut self) -> Self {
+        let (requests, period) = EmulatorConfig::KALEYRA_RATE_LIMIT;
+        self.limits = self.limits.with_rate_limit(Some(RateLimit::new(requests, period)));
+        let (p50, p99) = EmulatorConfig::KALEYRA_LATENCY;
+        self.latency = Latency::log_normal(p50, p99);
+        self
+    }
+
+    /// Kaleyra's published rate limit for an integration: 50,000 requests per 5 minutes.
+    pub const KALEYRA_RATE_LIMIT: (u32, Duration) = (50_000, Duration::from_secs(300));
+    /// The service time assumed for the vendor: median 300 ms, 99th percentile 1.5 s.
+    pub const KALEYRA_LATENCY: (Duration, Duration) =
+        (Duration::from_millis(300), Duration::from_millis(1500));
 }
 
 impl Default for EmulatorConfig {

@@ -7,6 +7,7 @@ mod error_envelopes;
 mod faults;
 mod generated;
 mod json_text;
+mod latency;
 mod numbers_report;
 mod record;
 mod request;
@@ -14,10 +15,13 @@ mod server;
 mod service;
 mod state;
 mod store;
+mod throttle;
 
 pub use config::{EmulatorConfig, SANDBOX_API_KEY, SANDBOX_SID};
 pub use faults::{FAULT_HEADER, Fault, FaultPlan, FaultRule};
+pub use latency::Latency;
 pub use numbers_report::{NumberEntry, NumbersReport};
 pub use server::{Emulator, RunningEmulator};
 #[cfg(feature = "tls")]
 pub use server::{TlsError, TlsIdentity};
+pub use throttle::{Limits, RateLimit};

@@ -11,6 +11,10 @@ use kaleyra_model::NumberRecord;
 pub struct NumbersReport {
     /// Create requests that reached the handler, whatever became of them.
     pub received: u64,
+    /// Of those, how many the limits answered 429 (rate limit or requests in flight); injected
+    /// faults are not counted here.
+    #[serde(default)]
+    pub throttled: u64,
     /// One entry per `wa_number` that came in a valid, authenticated request (this page's).
     pub numbers: Vec<NumberEntry>,
     /// Numbers in all, every page together.
@@ -41,7 +45,7 @@ impl NumbersReport {
         self.numbers.iter().find(|entry| entry.wa_number == wa_number)
     }
 
-    /// Records created, all numbers together.
+    /// Records created, all numbers of this report together (of this page, for a page).
     pub fn creations(&self) -> u64 {
         self.numbers.iter().map(|entry| entry.creations).sum()
     }

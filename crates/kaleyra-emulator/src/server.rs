@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::service;
 use crate::state::Shared;
-use crate::{EmulatorConfig, FaultPlan, NumbersReport};
+use crate::{EmulatorConfig, FaultPlan, Limits, NumbersReport};
 
 /// How long in-flight requests may take to finish once shutdown starts.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -126,6 +126,17 @@ impl RunningEmulator {
     /// `GET /__emulator/faults` says.
     pub fn faults(&self) -> FaultPlan {
         self.shared.fault_plan()
+    }
+
+    /// Replaces the throttling, as `PUT /__emulator/limits` does: a changed rate starts with a
+    /// full bucket.
+    pub fn set_limits(&self, limits: Limits) {
+        self.shared.throttle.set_limits(limits);
+    }
+
+    /// The throttling in force, as `GET /__emulator/limits` says.
+    pub fn limits(&self) -> Limits {
+        self.shared.throttle.limits()
     }
 
     /// Forgets every record and fault, as `POST /__emulator/reset` does.

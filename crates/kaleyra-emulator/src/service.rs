@@ -17,6 +17,7 @@ use crate::error_envelopes::{self, Failure};
 use crate::faults::{self, Fault, FaultPlan};
 use crate::state::Shared;
 use crate::store::Admission;
+use crate::throttle::LimitsJson;
 use crate::{EmulatorConfig, FAULT_HEADER};
 
 /// Returned to hyper to make it drop the connection without an answer.
@@ -112,7 +113,7 @@ fn plan_create(
     Ok(Plan {
         head: check_headers(&shared.config, sid, &heads, declared),
         fault: header_fault.or(plan_fault),
-        latency: header_latency + plan_latency,
+        latency: header_latency + plan_latency + shared.latency.draw(&shared.config.latency),
     })
 }
 
@@ -129,6 +130,19 @@ async fn respond(
     let body = match head {
         Err(failure) => Err(failure),
         Ok(()) => read_body(body, config.max_body_bytes, config.body_read_timeout).await,
+    };
+
+    // Throttling answers at once, as a vendor's gateway does; a request let through counts as
+    // in flight until it is answered.
+    let _in_flight = match &body {
+        Ok(_) => match shared.throttle.admit() {
+            Ok(in_flight) => Some(in_flight),
+            Err(wait) => {
+                shared.count_throttled();
+                return Ok(failure_response(error_envelopes::rate_limited(wait.as_secs())));
+            }
+        },
+        Err(_) => None,
     };
 
     if !latency.is_zero() {
@@ -392,14 +406,36 @@ async fn admin(
                 }
             }
         }
+        ("limits", Method::GET) => limits_response(shared),
+        ("limits", Method::PUT) => {
+            let body =
+                match read_body(body, ADMIN_BODY_LIMIT, shared.config.body_read_timeout).await {
+                    Ok(body) => body,
+                    Err(failure) => return failure_response(failure),
+                };
+            match serde_json::from_slice::<LimitsJson>(&body) {
+                Ok(limits) => {
+                    shared.throttle.set_limits(limits.into());
+                    limits_response(shared)
+                }
+                Err(error) => {
+                    failure_response(error_envelopes::malformed_body("limits", &error.to_string()))
+                }
+            }
+        }
         ("health", Method::GET) => {
             json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned(), None)
         }
         ("numbers" | "health", _) => not_allowed("GET"),
         ("reset", _) => not_allowed("POST"),
-        ("faults", _) => not_allowed("GET, PUT"),
+        ("faults" | "limits", _) => not_allowed("GET, PUT"),
         _ => failure_response(error_envelopes::not_found()),
     }
+}
+
+fn limits_response(shared: &Shared) -> Response<ResponseBody> {
+    let json = LimitsJson::from(shared.throttle.limits());
+    json_response(StatusCode::OK, serde_json::to_string(&json).unwrap_or_default(), None)
 }
 
 /// Numbers per page of the admin listing, by default and at most: a page is built in memory.

@@ -5,8 +5,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::faults::{Fault, FaultPlan};
+use crate::latency::Sampler;
 use crate::record::Envelope;
 use crate::store::Store;
+use crate::throttle::Throttle;
 use crate::{EmulatorConfig, NumbersReport};
 
 #[derive(Debug)]
@@ -19,17 +21,24 @@ pub(crate) struct Shared {
     armed: AtomicBool,
     /// Create requests that reached the handler, whatever became of them.
     received: AtomicU64,
+    /// Create requests answered 429 by the limits.
+    throttled: AtomicU64,
+    pub(crate) throttle: Throttle,
+    pub(crate) latency: Sampler,
 }
 
 impl Shared {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
         Shared {
             envelope: Envelope::new(&config.company_id, &config.sid),
-            config,
             store: Mutex::default(),
             faults: Mutex::default(),
             armed: AtomicBool::new(false),
             received: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
+            throttle: Throttle::new(config.limits),
+            latency: Sampler::new(config.seed),
+            config,
         }
     }
 
@@ -70,10 +79,15 @@ impl Shared {
         self.received.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn count_throttled(&self) {
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn report(&self) -> NumbersReport {
         let numbers = self.store().entries();
         NumbersReport {
             received: self.received.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
             total_numbers: numbers.len() as u64,
             numbers,
             next_offset: None,
@@ -89,16 +103,18 @@ impl Shared {
         let end = offset.saturating_add(numbers.len());
         NumbersReport {
             received: self.received.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
             numbers,
             total_numbers: total as u64,
             next_offset: (end < total).then_some(end as u64),
         }
     }
 
-    /// Forgets every record, count and fault.
+    /// Forgets every record, count and fault (the limits stay).
     pub(crate) fn reset(&self) {
         self.store().reset();
         self.received.store(0, Ordering::Relaxed);
+        self.throttled.store(0, Ordering::Relaxed);
         self.set_faults(FaultPlan::default());
     }
 }

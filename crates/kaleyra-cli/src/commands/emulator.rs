@@ -2,11 +2,11 @@
 
 use std::io::Write;
 
-use kaleyra_emulator::{Emulator, EmulatorConfig, FaultPlan, SANDBOX_API_KEY, SANDBOX_SID};
+use kaleyra_emulator::{Emulator, EmulatorConfig, SANDBOX_API_KEY, SANDBOX_SID};
 use kaleyra_model::ApiKey;
 use kaleyra_validate::Rules;
 
-use crate::cli::EmulatorArgs;
+use crate::cli::{EmulatorArgs, Preset};
 use crate::error::{CliError, Outcome};
 use crate::{credentials, runtime};
 
@@ -27,11 +27,29 @@ async fn serve(args: &EmulatorArgs) -> Result<Outcome, CliError> {
     if args.seed_rules_only {
         config.rules = Rules::seed_only();
     }
-    let emulator = Emulator::new(config).bind(args.listen).await.map_err(CliError::Emulator)?;
-    if args.latency_ms > 0 {
-        emulator
-            .set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(args.latency_ms)));
+    if args.preset == Some(Preset::Kaleyra) {
+        config = config.kaleyra_preset();
     }
+    if let Some(latency) = args.latency {
+        config.latency = latency;
+    }
+    config.seed = args.seed;
+    if let Some(rate_limit) = args.rate_limit {
+        config.limits = config.limits.with_rate_limit(Some(rate_limit));
+    }
+    if let Some(burst) = args.burst {
+        let Some(rate_limit) = config.limits.rate_limit else {
+            return Err(CliError::Usage(
+                "--burst needs a rate limit (--rate-limit or --preset kaleyra)".to_owned(),
+            ));
+        };
+        config.limits = config.limits.with_rate_limit(Some(rate_limit.with_burst(burst)));
+    }
+    if let Some(max) = args.max_in_flight {
+        config.limits = config.limits.with_max_in_flight(usize::try_from(max).ok());
+    }
+    let (latency, limits) = (config.latency, config.limits);
+    let emulator = Emulator::new(config).bind(args.listen).await.map_err(CliError::Emulator)?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", emulator.base_url())?;
@@ -42,6 +60,15 @@ async fn serve(args: &EmulatorArgs) -> Result<Outcome, CliError> {
         writeln!(err, "sandbox credentials: KALEYRA_SID={sid} KALEYRA_API_KEY={SANDBOX_API_KEY}")?;
     } else {
         writeln!(err, "accepting SID {sid} with the configured API key")?;
+    }
+    if latency != kaleyra_emulator::Latency::None {
+        writeln!(err, "service time: {latency} (mean {} ms)", latency.mean().as_millis())?;
+    }
+    if let Some(rate_limit) = limits.rate_limit {
+        writeln!(err, "rate limit: {rate_limit} (burst {})", rate_limit.burst())?;
+    }
+    if let Some(max) = limits.max_in_flight {
+        writeln!(err, "requests in flight: at most {max}")?;
     }
     writeln!(err, "admin: {}/__emulator/numbers; stop with Ctrl-C", emulator.base_url())?;
     drop(err);
