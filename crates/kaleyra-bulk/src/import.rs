@@ -11,6 +11,7 @@ use kaleyra_validate::{ValidatedRequest, validate};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use crate::adaptive::{Answer, Controller, Limiter, Permit};
 use crate::claim::Claim;
 use crate::fingerprint;
 use crate::input::{Change, Input};
@@ -36,8 +37,8 @@ pub struct ImportOptions {
     /// Where the reports go (see [`ImportOptions::default_report_dir`]). It is replaced as a
     /// whole at the end of every run, so it holds nothing but reports.
     pub report_dir: PathBuf,
-    /// Requests in flight at once.
-    pub concurrency: usize,
+    /// Requests in flight at once: fixed, or found from the server's answers (the default).
+    pub concurrency: Concurrency,
     /// Rows whose intents are made durable ahead of sending: one fsync covers about half of
     /// them, so no row waits for the disk. After a crash (not an interruption) these rows are
     /// reported as unknown, although they were not sent; 1 is the most precise and the slowest.
@@ -56,6 +57,10 @@ pub struct ImportOptions {
 }
 
 impl ImportOptions {
+    /// The default [`Concurrency::Adaptive`] ceiling: the vendor's published rate limit
+    /// (about 167 requests per second) at a round trip of 1.5 s.
+    pub const DEFAULT_MAX_CONCURRENCY: usize = 256;
+
     /// One fsync (0.1 to 0.3 ms on common disks) per 64 rows: at the default concurrency of 8
     /// an import against a fast server then runs at more than half the rate of a load generator
     /// posting without a journal (`docs/benchmarks.md`); 64 ran at about half.
@@ -64,8 +69,9 @@ impl ImportOptions {
     /// The default [`ImportOptions::max_retry_wait`], the transport's own cap.
     pub const DEFAULT_MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
-    /// A fresh import of `input` with the default journal and report directory beside it, 8
-    /// requests in flight and no rate limit.
+    /// A fresh import of `input` with the default journal and report directory beside it,
+    /// adaptive concurrency (at most [`ImportOptions::DEFAULT_MAX_CONCURRENCY`]) and no rate
+    /// limit.
     pub fn new(input: impl Into<PathBuf>, format: Format) -> ImportOptions {
         let input = input.into();
         ImportOptions {
@@ -73,7 +79,7 @@ impl ImportOptions {
             report_dir: ImportOptions::default_report_dir(&input),
             input,
             format,
-            concurrency: 8,
+            concurrency: Concurrency::Adaptive { max: ImportOptions::DEFAULT_MAX_CONCURRENCY },
             intents_ahead: ImportOptions::DEFAULT_INTENTS_AHEAD,
             rate_per_second: None,
             max_retry_wait: ImportOptions::DEFAULT_MAX_RETRY_WAIT,
@@ -105,6 +111,33 @@ impl ImportOptions {
         let mut name = input.file_name().unwrap_or_default().to_owned();
         name.push("-reports");
         input.with_file_name(name)
+    }
+}
+
+/// How many requests an import keeps in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Concurrency {
+    /// Exactly this many (at least one); a 429 pauses every request for the wait the server
+    /// asked for.
+    Fixed(usize),
+    /// As many as the server takes without throttling or slowing down, found from its answers
+    /// (see `docs/performance.md`), never more than `max`: a few at first, doubling every round
+    /// trip until a 429 or rising latency, then held near the ceiling. The rate requests start
+    /// at is learnt too, once a 429 shows the server counts them. A throttled row waits the
+    /// `Retry-After` the server gave it, alone; everyone waits only when nothing gets through.
+    Adaptive {
+        /// The most requests in flight.
+        max: usize,
+    },
+}
+
+impl Concurrency {
+    /// The most requests it ever has in flight.
+    pub fn max(&self) -> usize {
+        match *self {
+            Concurrency::Fixed(n) | Concurrency::Adaptive { max: n } => n.max(1),
+        }
     }
 }
 
@@ -172,10 +205,19 @@ impl Import {
         self
     }
 
-    /// Requests in flight at once (default 8; at least 1).
+    /// Exactly this many requests in flight (at least 1), instead of finding the server's
+    /// ceiling.
     #[must_use]
     pub fn concurrency(mut self, requests: usize) -> Import {
-        self.options.concurrency = requests.max(1);
+        self.options.concurrency = Concurrency::Fixed(requests.max(1));
+        self
+    }
+
+    /// Find the server's ceiling, with at most this many requests in flight (the default, with
+    /// [`ImportOptions::DEFAULT_MAX_CONCURRENCY`]).
+    #[must_use]
+    pub fn max_concurrency(mut self, requests: usize) -> Import {
+        self.options.concurrency = Concurrency::Adaptive { max: requests.max(1) };
         self
     }
 
@@ -261,7 +303,7 @@ pub struct Counts {
 }
 
 /// How the import ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Summary {
     /// This run's rows.
@@ -275,6 +317,37 @@ pub struct Summary {
     /// Another file was moved to the input's path during the run. The run read, and reports,
     /// the file it started with; a `--resume` needs that file back.
     pub input_replaced: bool,
+    /// How the run went: requests, throttling, time.
+    pub pace: Pace,
+}
+
+/// How fast a run went and how often the server throttled it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Pace {
+    /// Requests sent, retries after a 429 included.
+    pub requests: u64,
+    /// Of those, answered 429 (or 503 with `Retry-After`).
+    pub throttled: u64,
+    /// From the first request to the last answer.
+    #[serde(serialize_with = "seconds")]
+    pub elapsed: Duration,
+    /// Requests allowed in flight now (the limit the import holds, fixed or learnt).
+    pub concurrency: usize,
+    /// Requests per second the import paces itself at now, if it learnt a limit.
+    pub learnt_rate: Option<f64>,
+}
+
+impl Pace {
+    /// Requests answered per second, over the run.
+    pub fn requests_per_second(&self) -> f64 {
+        let seconds = self.elapsed.as_secs_f64();
+        if seconds > 0.0 { self.requests as f64 / seconds } else { 0.0 }
+    }
+}
+
+fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64())
 }
 
 /// Why an import did not run to its end.
@@ -379,6 +452,9 @@ pub trait Observer: Send + Sync {
     /// What became of row `row` (the data rows numbered from 0 in the input's order, as the
     /// journal numbers them) in this run, once the journal holds it.
     fn row(&self, _row: u64, _outcome: &RowOutcome) {}
+
+    /// How the run goes: at most four times a second, while requests are answered.
+    fn pace(&self, _pace: &Pace) {}
 }
 
 /// A shared observer, which the caller keeps a handle to (to read what it collected).
@@ -393,6 +469,10 @@ impl<T: Observer + ?Sized> Observer for Arc<T> {
 
     fn row(&self, row: u64, outcome: &RowOutcome) {
         (**self).row(row, outcome);
+    }
+
+    fn pace(&self, pace: &Pace) {
+        (**self).pace(pace);
     }
 }
 
@@ -486,9 +566,18 @@ pub async fn run(
     let Prepared { input, claim, state, writer } = prepared;
     observer.input_lines(input.lines());
     let input = Arc::new(input);
+    let now = Instant::now();
+    let controller = match options.concurrency {
+        Concurrency::Fixed(n) => Controller::fixed(n, now),
+        Concurrency::Adaptive { max } => Controller::adaptive(INITIAL_CONCURRENCY, max, now),
+    };
     let shared = Arc::new(Shared {
         counts: Mutex::new(Counts::default()),
         gate: Gate::new(options.rate_per_second),
+        limiter: Limiter::new(controller),
+        adaptive: matches!(options.concurrency, Concurrency::Adaptive { .. }),
+        clock: Mutex::new(Clock::default()),
+        throttled_in_a_row: AtomicU64::new(0),
         max_wait: options.max_retry_wait,
         observer,
         authentication_failed: AtomicBool::new(false),
@@ -570,7 +659,7 @@ async fn import(
 
     // Intents are made durable ahead of the rows in flight, so that no row waits for an fsync:
     // at most `intents_ahead` rows wait to be sent with a durable intent.
-    let concurrency = options.concurrency.max(1);
+    let concurrency = options.concurrency.max();
     let (ready, waiting) = mpsc::channel::<Ready>(options.rows_ahead());
     let intents = tokio::spawn(write_intents(
         Rows::new(receiver),
@@ -664,7 +753,8 @@ async fn import(
         .await??
     };
     let counts = *shared.counts.lock().unwrap_or_else(PoisonError::into_inner);
-    Ok(Summary { counts, reports, interrupted, authentication_failed, input_replaced })
+    let pace = shared.pace();
+    Ok(Summary { counts, reports, interrupted, authentication_failed, input_replaced, pace })
 }
 
 async fn blocking<T: Send + 'static>(
@@ -791,6 +881,12 @@ fn read_rows(
 struct Shared {
     counts: Mutex<Counts>,
     gate: Gate,
+    /// Requests in flight, and what the answers taught about the server's ceiling.
+    limiter: Limiter,
+    adaptive: bool,
+    clock: Mutex<Clock>,
+    /// 429s since the last request that got through.
+    throttled_in_a_row: AtomicU64,
     /// The longest pause the server may impose.
     max_wait: Duration,
     /// Rows sent in this run (their first attempt started).
@@ -837,7 +933,59 @@ impl Shared {
     fn stopped(&self) -> bool {
         self.halted.load(Ordering::Relaxed)
     }
+
+    fn pace(&self) -> Pace {
+        let clock = *self.clock.lock().unwrap_or_else(PoisonError::into_inner);
+        let (concurrency, learnt_rate) = self.limiter.current();
+        Pace {
+            requests: clock.requests,
+            throttled: self.limiter.throttled(),
+            elapsed: match (clock.first, clock.last) {
+                (Some(first), Some(last)) => last.saturating_duration_since(first),
+                _ => Duration::ZERO,
+            },
+            concurrency,
+            learnt_rate,
+        }
+    }
+
+    /// Notes one answered request; tells the observer how the run goes, now and then.
+    fn answered(&self, started: Instant) {
+        let now = Instant::now();
+        let report = {
+            let mut clock = self.clock.lock().unwrap_or_else(PoisonError::into_inner);
+            clock.requests += 1;
+            clock.first = Some(clock.first.map_or(started, |first| first.min(started)));
+            clock.last = Some(now);
+            let due = clock.reported.is_none_or(|at| now.duration_since(at) >= PACE_EVERY);
+            if due {
+                clock.reported = Some(now);
+            }
+            due
+        };
+        if report {
+            self.observer.pace(&self.pace());
+        }
+    }
 }
+
+/// When requests went out and came back, for [`Pace`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Clock {
+    requests: u64,
+    first: Option<Instant>,
+    last: Option<Instant>,
+    reported: Option<Instant>,
+}
+
+/// How often the observer hears how the run goes.
+const PACE_EVERY: Duration = Duration::from_millis(250);
+/// Requests in flight at the start of an adaptive import.
+const INITIAL_CONCURRENCY: usize = 16;
+/// 429s in a row (nothing got through in between), on top of twice the limit on requests in
+/// flight, after which every sender waits, not only the throttled rows: a burst of 429s to
+/// requests sent together is no reason to stop everyone.
+const THROTTLED_IN_A_ROW: u64 = 8;
 
 /// A row whose intent is on disk, waiting for a free slot.
 struct Ready {
@@ -920,6 +1068,11 @@ async fn send_rows(
     mut stop: watch::Receiver<bool>,
 ) {
     while !*stop.borrow() && !shared.stopped() {
+        // The slot first, then the row: a row taken waits for nothing but the rate.
+        let permit = tokio::select! {
+            permit = shared.limiter.acquire() => permit,
+            _ = stop_requested(&mut stop) => return,
+        };
         let ready = {
             let mut waiting = waiting.lock().await;
             tokio::select! {
@@ -928,13 +1081,15 @@ async fn send_rows(
             }
         };
         let Some(Ready { row, request, resent }) = ready else { return };
-        shared.gate.wait().await;
+        shared.gate.wait(&shared.limiter).await;
         if *stop.borrow() || shared.stopped() {
             release(&journal, &shared, row);
             return;
         }
-        if let Err(error) = send_row(&client, &journal, &shared, row, &request, resent).await {
-            shared.journal_failed(error);
+        let sending = Sending { client: &client, journal: &journal, shared: &shared, row, resent };
+        match sending.send(&request, permit, &mut stop).await {
+            Ok(()) => {}
+            Err(error) => shared.journal_failed(error),
         }
     }
 }
@@ -946,35 +1101,96 @@ fn release(journal: &JournalWriter, shared: &Shared, row: u64) {
     }
 }
 
-/// Sends one row whose intent is on disk, and records the outcome. Only a journal failure is
-/// an error.
-async fn send_row(
-    client: &Client,
-    journal: &JournalWriter,
-    shared: &Shared,
+/// One row whose intent is on disk, on its way.
+struct Sending<'a> {
+    client: &'a Client,
+    journal: &'a JournalWriter,
+    shared: &'a Shared,
     row: u64,
-    request: &ValidatedRequest,
     resent: bool,
-) -> Result<(), JournalError> {
-    let mut rate_limited = 0;
-    shared.sent.fetch_add(1, Ordering::Relaxed);
-    loop {
-        let result = client.add_number(request).await;
-        let entry = match result {
+}
+
+impl Sending<'_> {
+    /// Sends the row and records the outcome; a throttled row waits and goes again (its slot
+    /// given back meanwhile). Only a journal failure is an error.
+    async fn send(
+        &self,
+        request: &ValidatedRequest,
+        mut permit: Permit<'_>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Result<(), JournalError> {
+        let Sending { shared, row, .. } = *self;
+        let mut rate_limited = 0;
+        shared.sent.fetch_add(1, Ordering::Relaxed);
+        loop {
+            permit.sending();
+            let started = Instant::now();
+            let result = self.client.add_number(request).await;
+            shared.answered(started);
+            let entry = match result {
+                Err(Error::RateLimited { retry_after } | Error::Unavailable { retry_after })
+                    if rate_limited < MAX_RATE_LIMITED =>
+                {
+                    // Not processed, says the server: wait, then send this row again.
+                    permit.finish(Answer::Throttled);
+                    rate_limited += 1;
+                    let backoff = Duration::from_millis(250u64 << rate_limited.min(6));
+                    let wait = retry_after.unwrap_or(backoff).min(shared.max_wait);
+                    let in_a_row = shared.throttled_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+                    let nothing_gets_through =
+                        in_a_row >= THROTTLED_IN_A_ROW + 2 * shared.limiter.current().0 as u64;
+                    if !shared.adaptive || nothing_gets_through {
+                        // Nothing gets through (or the concurrency is pinned): everyone waits.
+                        shared.gate.pause(wait);
+                    } else {
+                        // This row alone waits, a little longer or shorter than asked, so that
+                        // the rows throttled together do not come back together.
+                        let wait = wait.mul_f64(jitter(0.75, 1.25));
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = stop_requested(stop) => {}
+                        }
+                    }
+                    if *stop.borrow() || shared.stopped() {
+                        release(self.journal, shared, row);
+                        return Ok(());
+                    }
+                    permit = tokio::select! {
+                        permit = shared.limiter.acquire() => permit,
+                        _ = stop_requested(stop) => {
+                            release(self.journal, shared, row);
+                            return Ok(());
+                        }
+                    };
+                    shared.gate.wait(&shared.limiter).await;
+                    continue;
+                }
+                result => {
+                    if !matches!(result, Err(Error::RateLimited { .. } | Error::Unavailable { .. }))
+                    {
+                        shared.throttled_in_a_row.store(0, Ordering::Relaxed);
+                    }
+                    permit.finish(answer_of(&result, started.elapsed()));
+                    self.entry(result)
+                }
+            };
+            let outcome = RowOutcome::of(&entry);
+            self.journal.record(entry)?;
+            if let Some(outcome) = outcome {
+                shared.observer.row(row, &outcome);
+            }
+            return Ok(());
+        }
+    }
+
+    /// The journal entry for an answer, counted.
+    fn entry(&self, result: Result<kaleyra_transport::Created, Error>) -> Entry {
+        let Sending { shared, row, resent, .. } = *self;
+        match result {
             Ok(created) => {
                 let (id, status) = created.record().map_or((0, 0), |r| (r.id, r.status));
                 shared.count(|c| c.created += 1);
                 Entry::Created { row, id, status }
-            }
-            Err(Error::RateLimited { retry_after } | Error::Unavailable { retry_after })
-                if rate_limited < MAX_RATE_LIMITED =>
-            {
-                // Not processed, says the server: pause everyone, then send this row again.
-                rate_limited += 1;
-                let backoff = Duration::from_millis(250u64 << rate_limited.min(6));
-                shared.gate.pause(retry_after.unwrap_or(backoff).min(shared.max_wait));
-                shared.gate.wait().await;
-                continue;
             }
             Err(error) if error.is_duplicate() && resent => {
                 shared.count(|c| c.exists += 1);
@@ -1005,14 +1221,27 @@ async fn send_row(
                 shared.count(|c| c.failed += 1);
                 Entry::Failed { row, reason: error.to_string() }
             }
-        };
-        let outcome = RowOutcome::of(&entry);
-        journal.record(entry)?;
-        if let Some(outcome) = outcome {
-            shared.observer.row(row, &outcome);
         }
-        return Ok(());
     }
+}
+
+/// What an answer says about the server's ceiling.
+fn answer_of(result: &Result<kaleyra_transport::Created, Error>, took: Duration) -> Answer {
+    match result {
+        Ok(_) | Err(Error::Rejected { .. }) => Answer::Accepted(took),
+        Err(Error::RateLimited { .. } | Error::Unavailable { .. }) => Answer::Throttled,
+        Err(error) if error.may_have_been_created() => Answer::Overloaded,
+        Err(_) => Answer::Nothing,
+    }
+}
+
+/// A factor from `low` to `high`, from the standard library's per-process random hash keys.
+fn jitter(low: f64, high: f64) -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(0x6a69_7474_6572);
+    let fraction = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    low + (high - low) * fraction
 }
 
 /// The shared pacing of all workers: the rate limit, and pauses the API asked for.
@@ -1031,19 +1260,32 @@ impl Gate {
         Gate { interval, state: Mutex::new((now, now)) }
     }
 
-    /// Waits for this worker's turn (no timer at all when it is now).
-    async fn wait(&self) {
+    /// Waits for this worker's turn (no timer at all when it is now): the hard rate, the rate
+    /// the limiter learnt, whichever is slower, and any pause.
+    async fn wait(&self, limiter: &Limiter) {
+        let learnt = limiter.rate().map(|rate| {
+            Duration::try_from_secs_f64(1.0 / rate).unwrap_or(MAX_INTERVAL).min(MAX_INTERVAL)
+        });
+        let interval = match (self.interval, learnt) {
+            (Some(hard), Some(learnt)) => Some(hard.max(learnt)),
+            (hard, learnt) => hard.or(learnt),
+        };
+        let now = Instant::now();
         let at = {
             let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             let (next_slot, paused_until) = &mut *state;
-            let mut at = Instant::now().max(*paused_until);
-            if let Some(interval) = self.interval {
+            let mut at = now.max(*paused_until);
+            if let Some(interval) = interval {
                 at = at.max(*next_slot);
                 *next_slot = later(at, interval);
             }
             at
         };
-        if at > Instant::now() {
+        if at > now {
+            // The learnt rate grows only while it is what holds the import back.
+            if learnt.is_some_and(|learnt| Some(learnt) == interval) {
+                limiter.rate_was_bound();
+            }
             tokio::time::sleep_until(at).await;
         }
     }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod adaptive;
 pub mod check;
 mod claim;
 mod fingerprint;

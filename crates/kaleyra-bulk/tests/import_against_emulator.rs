@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kaleyra_bulk::import::{
-    self, Import, ImportError, ImportOptions, Observer, RowOutcome, Silent, Summary,
+    self, Concurrency, Import, ImportError, ImportOptions, Observer, RowOutcome, Silent, Summary,
 };
 use kaleyra_bulk::journal::RowState;
 use kaleyra_bulk::{Format, report};
@@ -197,7 +197,7 @@ async fn a_stopped_import_withdraws_the_intents_it_did_not_send_and_resume_sends
     emulator.set_faults(FaultPlan::latency_only(std::time::Duration::from_millis(40)));
     let options = {
         let mut o = options_for(&input, false, false);
-        o.concurrency = 2;
+        o.concurrency = Concurrency::Fixed(2);
         o.intents_ahead = 10;
         o
     };
@@ -309,7 +309,7 @@ async fn wrong_credentials_stop_the_import_at_once() {
         Client::builder(SID, ApiKey::new("wrong")).base_url(emulator.base_url()).build().unwrap();
     let options = {
         let mut o = options_for(&input, false, false);
-        o.concurrency = 2;
+        o.concurrency = Concurrency::Fixed(2);
         o
     };
     let summary = run(&wrong, options.clone()).await.unwrap();

@@ -96,8 +96,8 @@ pub enum NumberCommand {
     /// reaches the network.
     #[command(after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}"))]
     Add(AddArgs),
-    /// Add every number of a CSV or JSONL file: validated first, sent with bounded concurrency,
-    /// journaled so that an interrupted import resumes with no row created twice.
+    /// Add every number of a CSV or JSONL file: validated first, sent as fast as the server
+    /// allows, journaled so that an interrupted import resumes with no row created twice.
     #[command(after_help = format!("{IMPORT_EXIT_CODES}\n\n{ENVIRONMENT}"))]
     Import(ImportArgs),
 }
@@ -122,9 +122,14 @@ pub struct ImportArgs {
     /// What FILE holds; by default its extension tells.
     #[arg(long, value_enum)]
     pub format: Option<FileFormat>,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Requests in flight at once, pinned. Without it the import finds the most the server
+    /// takes: a few at first, more while answers come back fast and unthrottled, fewer on 429,
+    /// 5xx or timeouts, with the rate it starts requests at learnt from the 429s.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024), conflicts_with = "max_concurrency")]
+    pub concurrency: Option<u16>,
+    /// The most requests in flight the import may find (1 to 1024).
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub max_concurrency: u16,
     /// Requests started per second at most, e.g. 20 or 20/s (0.01 to 100000).
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,

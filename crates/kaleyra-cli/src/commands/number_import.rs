@@ -2,13 +2,15 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kaleyra_bulk::Format;
-use kaleyra_bulk::import::{self, Counts, ImportOptions, Observer, Silent, Summary};
+use kaleyra_bulk::import::{
+    self, Concurrency, Counts, ImportOptions, Observer, Pace, Silent, Summary,
+};
 use kaleyra_transport::RetryPolicy;
 use tokio::sync::watch;
 
@@ -31,7 +33,10 @@ pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
     if let Some(dir) = &args.report_dir {
         options.report_dir = dir.clone();
     }
-    options.concurrency = usize::from(args.concurrency);
+    options.concurrency = match args.concurrency {
+        Some(n) => Concurrency::Fixed(usize::from(n)),
+        None => Concurrency::Adaptive { max: usize::from(args.max_concurrency) },
+    };
     options.intents_ahead = usize::from(args.intents_ahead);
     options.rate_per_second = args.rate;
     options.max_retry_wait = Duration::from_secs(args.connection.max_retry_wait);
@@ -71,12 +76,16 @@ async fn import(
     let progress = progress_bar(args);
     let observer: Arc<dyn Observer> = match &progress {
         // A CSV's first line names the columns.
-        Some(bar) => Arc::new(Bar(bar.clone(), u64::from(options.format == Format::Csv))),
+        Some(bar) => Arc::new(Bar {
+            bar: bar.clone(),
+            header_lines: u64::from(options.format == Format::Csv),
+            pace: Mutex::new(None),
+        }),
         None => Arc::new(Silent),
     };
     let (stop, stopped) = watch::channel(false);
     let signal = Arc::new(AtomicU8::new(0));
-    let signals = tokio::spawn(interrupts(stop, signal.clone(), args.concurrency));
+    let signals = tokio::spawn(interrupts(stop, signal.clone()));
     let result = import::run(client, options.clone(), observer, stopped).await;
     signals.abort();
     if let Some(bar) = &progress {
@@ -126,6 +135,7 @@ fn print_summary(
             "reports": reports,
             "interrupted": summary.interrupted,
             "authentication_failed": summary.authentication_failed,
+            "pace": summary.pace,
         });
         writeln!(std::io::stdout().lock(), "{json}")?;
     }
@@ -157,6 +167,18 @@ fn print_summary(
         reports.failed,
         options.report_dir.display()
     )?;
+    let pace = &summary.pace;
+    if pace.requests > 0 {
+        writeln!(
+            err,
+            "{} request(s) in {:.1} s ({:.1}/s), {} throttled ({:.1} %)",
+            pace.requests,
+            pace.elapsed.as_secs_f64(),
+            pace.requests_per_second(),
+            pace.throttled,
+            100.0 * pace.throttled as f64 / pace.requests as f64
+        )?;
+    }
     if reports.unknown > 0 {
         writeln!(
             err,
@@ -179,15 +201,15 @@ fn print_summary(
 /// terminal send): stop taking rows, let those in flight finish, write the reports, and exit
 /// 128 + the signal's number. A second: leave at once (the journal is consistent at every
 /// moment).
-async fn interrupts(stop: watch::Sender<bool>, signal: Arc<AtomicU8>, in_flight: u16) {
+async fn interrupts(stop: watch::Sender<bool>, signal: Arc<AtomicU8>) {
     let Ok(mut signals) = Signals::new() else { return };
     let Some(first) = signals.next().await else { return };
     signal.store(first, Ordering::Relaxed);
     let _ = stop.send(true);
     let _ = writeln!(
         std::io::stderr(),
-        "\nstopping: letting up to {in_flight} request(s) in flight finish, then writing the \
-         reports (Ctrl-C again to quit at once)"
+        "\nstopping: letting the requests in flight finish, then writing the reports (Ctrl-C \
+         again to quit at once)"
     );
     if let Some(second) = signals.next().await {
         std::process::exit(i32::from(second));
@@ -246,18 +268,25 @@ fn progress_bar(args: &ImportArgs) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// The bar, and the lines of the input that are no rows (a CSV's header line).
-struct Bar(ProgressBar, u64);
+/// The bar, the lines of the input that are no rows (a CSV's header line), and the pace last
+/// heard of.
+struct Bar {
+    bar: ProgressBar,
+    header_lines: u64,
+    pace: Mutex<Option<Pace>>,
+}
 
 impl Observer for Bar {
     fn input_lines(&self, lines: u64) {
-        self.0.set_length(lines.saturating_sub(self.1));
+        self.bar.set_length(lines.saturating_sub(self.header_lines));
     }
 
     fn progress(&self, counts: &Counts) {
-        self.0.set_position(counts.rows);
-        self.0.set_message(format!(
-            "created {}  rejected {}  unknown {}  failed {}  skipped {}",
+        self.bar.set_position(counts.rows);
+        let pace = *self.pace.lock().unwrap_or_else(PoisonError::into_inner);
+        let pace = pace.map(|pace| format!("  {}", pace_text(&pace))).unwrap_or_default();
+        self.bar.set_message(format!(
+            "created {}  rejected {}  unknown {}  failed {}  skipped {}{pace}",
             counts.created + counts.exists,
             counts.rejected,
             counts.unknown,
@@ -265,4 +294,14 @@ impl Observer for Bar {
             counts.skipped
         ));
     }
+
+    fn pace(&self, pace: &Pace) {
+        *self.pace.lock().unwrap_or_else(PoisonError::into_inner) = Some(*pace);
+    }
+}
+
+/// The concurrency and learnt rate of the moment, and the throttled requests so far.
+fn pace_text(pace: &Pace) -> String {
+    let rate = pace.learnt_rate.map(|rate| format!(" at {rate:.0}/s")).unwrap_or_default();
+    format!("in flight {}{rate}  throttled {}", pace.concurrency, pace.throttled)
 }

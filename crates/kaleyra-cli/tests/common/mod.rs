@@ -36,7 +36,23 @@ pub fn render(output: &std::process::Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr),
     );
-    text.replace(&root, "[ROOT]")
+    mask_timing(&text.replace(&root, "[ROOT]"))
+}
+
+/// An import's pace line says how long it took: `N request(s) in [TIME] ([RATE]), ...`.
+fn mask_timing(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        match (line.find(" request(s) in "), line.find("/s), ")) {
+            (Some(start), Some(end)) if start < end => {
+                out.push_str(&line[..start]);
+                out.push_str(" request(s) in [TIME] ([RATE]), ");
+                out.push_str(&line[end + "/s), ".len()..]);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 pub fn run(args: &[&str], stdin: &str) -> String {
