@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use crate::bench_process::{Measured, measure};
 
-const SID: &str = "HXBENCH071US";
-const KEY: &str = "bench-key-0123456789";
+pub(crate) const SID: &str = "HXBENCH071US";
+pub(crate) const KEY: &str = "bench-key-0123456789";
 const CONNECTIONS: u32 = 32;
 /// How long to leave the machine alone after building before measuring anything.
 const AFTER_BUILD: Duration = Duration::from_secs(60);
@@ -145,6 +145,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     settle()?;
     std::thread::sleep(Duration::from_secs(15));
     let validation_last = validation(&binary, &large, memory_rows, rounds)?;
+
+    // The import at the vendor's pace: its own section, written below the table.
+    let python = crate::bench_ceiling::bench_venv(&root)?;
+    let ceiling = crate::bench_ceiling::measure(&root, &binary, &python, 20_000, 2_000)?;
     let (validate_rate, validate_peak_kib) =
         if validation_last.0 > validation_first.0 { validation_last } else { validation_first };
 
@@ -209,10 +213,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     );
     doc.push_str(WHAT_EACH_FIGURE_INCLUDES);
     let path = root.join("docs/benchmarks.md");
+    doc = crate::bench_ceiling::SECTION.replace(&doc, &ceiling);
     // `cargo xtask phone-reference --write` owns a section of its own; keep it.
     let previous = std::fs::read_to_string(&path).unwrap_or_default();
-    if let Some(section) = crate::phone_reference::section_of(&previous) {
-        doc = crate::phone_reference::replace_section(&doc, &format!("{section}\n"));
+    let phone = crate::phone_reference::SECTION;
+    if let Some(section) = phone.of(&previous) {
+        doc = phone.replace(&doc, &format!("{section}\n"));
     }
     std::fs::write(&path, &doc).map_err(|e| format!("{}: {e}", path.display()))?;
     print!("{doc}");
@@ -257,13 +263,13 @@ fn spread<A, B>(rounds: &[(f64, A, B)]) -> String {
 
 /// Flushes what earlier steps wrote (the inputs, a large import's journal and reports): the
 /// kernel writing hundreds of megabytes back in the background halved the next measurement.
-fn settle() -> Result<(), String> {
+pub(crate) fn settle() -> Result<(), String> {
     Command::new("sync").status().map_err(|e| format!("sync: {e}"))?;
     Ok(())
 }
 
 /// Forgets what the emulator at `url` created (`POST /__emulator/reset`).
-fn reset(url: &str) -> Result<(), String> {
+pub(crate) fn reset(url: &str) -> Result<(), String> {
     use std::io::Read;
     let authority = url.strip_prefix("http://").ok_or(format!("not a plain URL: {url}"))?;
     let mut stream = std::net::TcpStream::connect(authority).map_err(|e| e.to_string())?;
@@ -367,15 +373,15 @@ fn median_wall(command: &mut Command, runs: usize) -> Result<Duration, String> {
 }
 
 /// A server process that prints `listening on URL` first.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     /// The unit of `/proc/PID/stat`'s times, asked once.
     ticks_per_second: f64,
 }
 
 impl Server {
-    fn start(command: &mut Command) -> Result<Server, String> {
+    pub(crate) fn start(command: &mut Command) -> Result<Server, String> {
         let mut child = command
             .env("KALEYRA_SID", SID)
             .env("KALEYRA_API_KEY", KEY)
@@ -419,7 +425,7 @@ impl Server {
         Ok(Duration::from_secs_f64((user + system) as f64 / self.ticks_per_second))
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -431,7 +437,7 @@ impl Drop for Server {
     }
 }
 
-fn write_csv(path: &Path, rows: u64, offset: u64) -> Result<(), String> {
+pub(crate) fn write_csv(path: &Path, rows: u64, offset: u64) -> Result<(), String> {
     if path.exists() {
         return Ok(());
     }

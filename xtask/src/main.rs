@@ -10,12 +10,16 @@
 //! - `cargo xtask deny`: licenses, sources and banned crates of the dependency tree.
 //! - `cargo xtask bench [--rows N] [--memory-rows N] [--seconds N]`: builds release binaries
 //!   and measures the emulator, a journaled import, offline validation and cold start, each
-//!   beside its baseline, writing `docs/benchmarks.md`.
+//!   beside its baseline, then the ceiling scenarios, writing `docs/benchmarks.md`.
+//! - `cargo xtask bench-ceiling [--rows N] [--baseline-rows N]`: only the import against a
+//!   throttling, slow emulator (its section of `docs/benchmarks.md`, `docs/ceiling.svg`).
 
 mod bench;
+mod bench_ceiling;
 mod bench_process;
 mod codegen;
 mod deny;
+mod doc_section;
 mod openapi;
 mod phone_program;
 mod phone_reference;
@@ -32,12 +36,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         None | Some("help" | "--help" | "-h") => {
             println!(
-                "cargo xtask <task>\n\ntasks:\n  release VERSION [--publish] [--no-verify]   bump, changelog, cargo package, target/dist/\n  codegen [--check] [--update-phone]   generated files from the spec and the phone metadata\n  phone-reference [--python PATH] [--count N] [--write]   phone verdicts against PyPI phonenumbers\n  deny                                 licenses, sources and banned crates, offline\n  bench [--rows N] [--memory-rows N] [--seconds N]   measure the emulator, import, validate and cold start, write docs/benchmarks.md"
+                "cargo xtask <task>\n\ntasks:\n  release VERSION [--publish] [--no-verify]   bump, changelog, cargo package, target/dist/\n  codegen [--check] [--update-phone]   generated files from the spec and the phone metadata\n  phone-reference [--python PATH] [--count N] [--write]   phone verdicts against PyPI phonenumbers\n  deny                                 licenses, sources and banned crates, offline\n  bench [--rows N] [--memory-rows N] [--seconds N]   measure the emulator, import, validate and cold start, write docs/benchmarks.md\n  bench-ceiling [--rows N] [--baseline-rows N]   the import against a throttling, slow emulator"
             );
             Ok(())
         }
         Some("codegen") => codegen::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("bench-ceiling") => bench_ceiling::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
         Some("deny") => deny::run(&args[1..]),
         Some("phone-reference") => phone_reference::run(&args[1..]),

@@ -12,11 +12,13 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::doc_section::Section;
 use crate::phone_tables::Metadata;
 
 const METADATA: &str = "crates/kaleyra-phone/metadata.json";
-const SECTION_START: &str = "<!-- phone-reference -->";
-const SECTION_END: &str = "<!-- /phone-reference -->";
+/// This task's section of `docs/benchmarks.md`.
+pub const SECTION: Section =
+    Section { start: "<!-- phone-reference -->", end: "<!-- /phone-reference -->" };
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let root = crate::workspace_root()?;
@@ -68,7 +70,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         println!("  {line}");
     }
     if write {
-        write_section(&root.join("docs/benchmarks.md"), &report.section(&metadata.version, seed))?;
+        SECTION
+            .write(&root.join("docs/benchmarks.md"), &report.section(&metadata.version, seed))?;
     }
     if report.disagreements.is_empty() {
         Ok(())
@@ -121,7 +124,7 @@ impl Report {
 
     fn section(&self, version: &str, seed: u64) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "{SECTION_START}");
+        let _ = writeln!(out, "{}", SECTION.start);
         let _ = writeln!(
             out,
             "## Phone verdicts against the reference\n\nWritten by `cargo xtask phone-reference --write` \
@@ -135,34 +138,9 @@ impl Report {
             self.valid,
             self.too_long
         );
-        let _ = writeln!(out, "{SECTION_END}");
+        let _ = writeln!(out, "{}", SECTION.end);
         out
     }
-}
-
-/// Replaces the marked section of `path` (or appends it).
-fn write_section(path: &Path, section: &str) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let updated = replace_section(&text, section);
-    std::fs::write(path, updated).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// `text` with its marked section replaced by `section` (appended when there is none).
-pub fn replace_section(text: &str, section: &str) -> String {
-    match (text.find(SECTION_START), text.find(SECTION_END)) {
-        (Some(start), Some(end)) if start < end => {
-            let after = &text[end + SECTION_END.len()..];
-            format!("{}{section}{}", &text[..start], after.strip_prefix('\n').unwrap_or(after))
-        }
-        _ => format!("{}\n{section}", text.trim_end_matches('\n').to_owned() + "\n"),
-    }
-}
-
-/// The marked section of `text`, if any, to carry over when the rest is rewritten.
-pub fn section_of(text: &str) -> Option<&str> {
-    let start = text.find(SECTION_START)?;
-    let end = text.find(SECTION_END)? + SECTION_END.len();
-    text.get(start..end)
 }
 
 fn python_output(
@@ -287,19 +265,4 @@ pub fn update_metadata(root: &Path, out: &Path) -> Result<(), String> {
     let metadata = Metadata::read(out)?;
     eprintln!("{}: phonenumbers {}", out.display(), metadata.version);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_section_is_replaced_in_place_or_appended() {
-        let section = format!("{SECTION_START}\nnew\n{SECTION_END}\n");
-        let appended = replace_section("# Benchmarks\n\ntable\n", &section);
-        assert_eq!(appended, format!("# Benchmarks\n\ntable\n\n{section}"));
-        let old = format!("head\n{SECTION_START}\nold\n{SECTION_END}\ntail\n");
-        assert_eq!(replace_section(&old, &section), format!("head\n{section}tail\n"));
-        assert_eq!(section_of(&old), Some(format!("{SECTION_START}\nold\n{SECTION_END}").as_str()));
-    }
 }

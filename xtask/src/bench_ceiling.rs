@@ -1,0 +1,485 @@
+//! `cargo xtask bench-ceiling` (and the end of `cargo xtask bench`): the import against an
+//! emulator that answers and throttles like a busy vendor, as a fraction of what the server
+//! allows at most. Writes its own section of `docs/benchmarks.md` and `docs/ceiling.svg`.
+//!
+//! - A, the ceiling: `--rate-limit 400/s`, service time p50 300 ms / p99 1.5 s. The limit is
+//!   (rows - the bucket's burst) / rate: no client finishes sooner. Beside it, `--concurrency
+//!   8` and a plain Python asyncio + aiohttp script with a semaphore of 32, on fewer rows (at
+//!   their pace all the rows would take a quarter of an hour).
+//! - B, latency only: `--max-in-flight 64`, the same service time; the limit is Little's law,
+//!   64 requests / the mean service time.
+//! - C, the rate limit halved mid-run through the admin endpoint, then restored: how soon the
+//!   import follows each way, and the rate over time as an SVG.
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::bench::{KEY, SID, Server, settle, write_csv};
+use crate::doc_section::Section;
+
+/// This task's section of `docs/benchmarks.md`.
+pub const SECTION: Section = Section { start: "<!-- ceiling -->", end: "<!-- /ceiling -->" };
+
+const LATENCY: &str = "p50=300ms,p99=1.5s";
+/// The mean of that log-normal distribution: 300 ms * exp(sigma^2 / 2), sigma = ln 5 / 2.326.
+const MEAN_LATENCY: f64 = 0.3811;
+const RATE: f64 = 400.0;
+/// The emulator's default bucket: one second's worth.
+const BURST: f64 = 400.0;
+const IN_FLIGHT: f64 = 64.0;
+
+const USAGE: &str = "cargo xtask bench-ceiling [--rows N] [--baseline-rows N]";
+
+/// What one import did.
+struct Run {
+    wall: Duration,
+    created: u64,
+    lost: u64,
+    requests: u64,
+    throttled: u64,
+}
+
+impl Run {
+    fn throttled_share(&self) -> f64 {
+        if self.requests == 0 { 0.0 } else { self.throttled as f64 / self.requests as f64 }
+    }
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let (mut rows, mut baseline_rows) = (20_000u64, 2_000u64);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let slot = match arg.as_str() {
+            "--rows" => &mut rows,
+            "--baseline-rows" => &mut baseline_rows,
+            other => return Err(format!("unknown argument `{other}`; usage: {USAGE}")),
+        };
+        *slot = args
+            .next()
+            .and_then(|value| value.replace('_', "").parse::<u64>().ok())
+            .filter(|value| *value > 0)
+            .ok_or_else(|| format!("{arg} needs a positive number; usage: {USAGE}"))?;
+    }
+    let root = crate::workspace_root()?;
+    crate::cargo(&root, &["build", "--release", "-p", "kaleyra-cli"])?;
+    let binary = root.join("target/release/kaleyra");
+    let python = bench_venv(&root)?;
+    let section = measure(&root, &binary, &python, rows, baseline_rows)?;
+    SECTION.write(&root.join("docs/benchmarks.md"), &section)?;
+    print!("{section}");
+    Ok(())
+}
+
+/// Runs the three scenarios; returns the section for `docs/benchmarks.md`.
+pub fn measure(
+    root: &Path,
+    binary: &Path,
+    python: &Path,
+    rows: u64,
+    baseline_rows: u64,
+) -> Result<String, String> {
+    let work = root.join("target/bench");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let input = work.join(format!("ceiling-{rows}.csv"));
+    let small = work.join(format!("ceiling-{baseline_rows}.csv"));
+    write_csv(&input, rows, 3_000_000)?;
+    write_csv(&small, baseline_rows, 3_500_000)?;
+    let script = work.join("aiohttp_import.py");
+    std::fs::write(&script, AIOHTTP_SCRIPT).map_err(|e| e.to_string())?;
+    settle()?;
+
+    let rate_limited = ["--rate-limit", "400/s", "--latency", LATENCY, "--seed", "1"];
+    let limit_a = |rows: u64| Duration::from_secs_f64((rows as f64 - BURST).max(0.0) / RATE);
+    let adaptive = with_emulator(binary, &rate_limited, |url| import(binary, url, &input, &[]))?;
+    let fixed = with_emulator(binary, &rate_limited, |url| {
+        import(binary, url, &small, &["--concurrency", "8"])
+    })?;
+    let aiohttp =
+        with_emulator(binary, &rate_limited, |url| python_import(python, &script, url, &small))?;
+
+    let latency_only = ["--max-in-flight", "64", "--latency", LATENCY, "--seed", "2"];
+    let limit_b = |rows: u64| Duration::from_secs_f64(rows as f64 * MEAN_LATENCY / IN_FLIGHT);
+    let b_rows = rows / 2;
+    let input_b = work.join(format!("ceiling-{b_rows}.csv"));
+    write_csv(&input_b, b_rows, 4_000_000)?;
+    let latency = with_emulator(binary, &latency_only, |url| import(binary, url, &input_b, &[]))?;
+
+    let (changes, samples, run_c) = scenario_c(binary, &work, &input)?;
+    let svg = rate_svg(&samples, &changes);
+    std::fs::write(root.join("docs/ceiling.svg"), svg).map_err(|e| e.to_string())?;
+    let (lowered, raised) = follow_times(&samples, &changes);
+
+    let mut doc = String::new();
+    let _ = writeln!(doc, "{}", SECTION.start);
+    let _ = writeln!(doc, "## At the vendor's ceiling\n");
+    let _ = writeln!(
+        doc,
+        "Written by `cargo xtask bench-ceiling --rows {rows} --baseline-rows {baseline_rows}` (also run by `cargo xtask bench`): the release `kaleyra` against `kaleyra emulator` with a service time of {LATENCY} (log-normal, mean {:.0} ms). \"Of the limit\" is the least time any client needs divided by the time taken.\n",
+        MEAN_LATENCY * 1000.0
+    );
+    let _ = writeln!(
+        doc,
+        "| scenario | client | rows | time | of the limit | throttled | created | unknown or failed |"
+    );
+    let _ = writeln!(doc, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let mut line = |scenario: &str, client: &str, rows: u64, run: &Run, limit: Duration| {
+        let _ = writeln!(
+            doc,
+            "| {scenario} | {client} | {rows} | {:.1} s | {:.2} | {:.1} % | {} | {} |",
+            run.wall.as_secs_f64(),
+            limit.as_secs_f64() / run.wall.as_secs_f64(),
+            100.0 * run.throttled_share(),
+            run.created,
+            run.lost
+        );
+    };
+    line(
+        "A: 400/s, burst 400",
+        "`kaleyra number import` (adaptive)",
+        rows,
+        &adaptive,
+        limit_a(rows),
+    );
+    line("A", "`--concurrency 8`", baseline_rows, &fixed, limit_a(baseline_rows));
+    line(
+        "A",
+        "Python asyncio + aiohttp, semaphore 32",
+        baseline_rows,
+        &aiohttp,
+        limit_a(baseline_rows),
+    );
+    line(
+        "B: 64 in flight",
+        "`kaleyra number import` (adaptive)",
+        b_rows,
+        &latency,
+        limit_b(b_rows),
+    );
+    let c_limit = Duration::from_secs_f64(
+        (rows as f64 - BURST - C_LOW_AT * RATE - (C_HIGH_AT - C_LOW_AT) * RATE / 2.0) / RATE
+            + C_HIGH_AT,
+    );
+    line(
+        "C: 400/s, 200/s at 15 s, 400/s at 35 s",
+        "`kaleyra number import` (adaptive)",
+        rows,
+        &run_c,
+        c_limit,
+    );
+    let _ = writeln!(
+        doc,
+        "\nTargets: A at least 0.95 of the limit with at most 2 % throttled and nothing lost; B at least 0.90. In C the import's rate (created per second, over 1 s) was within 10 % of the new limit {} after it was halved and {} after it was restored:\n\n![created per second over time, and the limit](ceiling.svg)\n",
+        seconds_or_never(lowered),
+        seconds_or_never(raised)
+    );
+    let _ = writeln!(
+        doc,
+        "Published and assumed: the 50,000 requests per 5 minutes of `--preset kaleyra` is Kaleyra's published figure (about 167/s); 400/s here is faster so that a run is short. The service time and the bucket's size are assumptions (`spec/kaleyra.toml`, `vendor-pace`). The limit of A counts the bucket's burst as free and the last answer's service time as nothing, so no client reaches 1.00."
+    );
+    let _ = writeln!(doc, "{}", SECTION.end);
+    Ok(doc)
+}
+
+fn seconds_or_never(time: Option<Duration>) -> String {
+    time.map_or_else(|| "not within the run".to_owned(), |t| format!("{:.1} s", t.as_secs_f64()))
+}
+
+/// An emulator with `flags` for the length of `work`.
+fn with_emulator<T>(
+    binary: &Path,
+    flags: &[&str],
+    work: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    let mut server = Server::start(
+        Command::new(binary).args(["emulator", "--listen", "127.0.0.1:0"]).args(flags),
+    )?;
+    let result = work(&server.url.clone());
+    server.stop();
+    result
+}
+
+fn import(binary: &Path, url: &str, input: &Path, flags: &[&str]) -> Result<Run, String> {
+    let (journal, reports) = (input.with_extension("journal"), input.with_extension("reports"));
+    let _ = std::fs::remove_file(&journal);
+    let _ = std::fs::remove_dir_all(&reports);
+    let started = Instant::now();
+    let output = Command::new(binary)
+        .args(["number", "import", "-q", "-o", "json"])
+        .args(flags)
+        .arg("--journal")
+        .arg(&journal)
+        .arg("--report-dir")
+        .arg(&reports)
+        .arg(input)
+        .env("KALEYRA_SID", SID)
+        .env("KALEYRA_API_KEY", KEY)
+        .env("KALEYRA_BASE_URL", url)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let wall = started.elapsed();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("import output: {e}: {}", String::from_utf8_lossy(&output.stdout)))?;
+    let number = |path: &[&str]| {
+        path.iter().try_fold(&json, |value, key| value.get(key)).and_then(|v| v.as_u64())
+    };
+    Ok(Run {
+        wall,
+        created: number(&["reports", "created"]).unwrap_or(0),
+        lost: number(&["reports", "unknown"]).unwrap_or(0)
+            + number(&["reports", "failed"]).unwrap_or(0),
+        requests: number(&["pace", "requests"]).unwrap_or(0),
+        throttled: number(&["pace", "throttled"]).unwrap_or(0),
+    })
+}
+
+fn python_import(python: &Path, script: &Path, url: &str, input: &Path) -> Result<Run, String> {
+    let started = Instant::now();
+    let output = Command::new(python)
+        .arg(script)
+        .args([url, &input.display().to_string(), SID, KEY, "32"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{}: {e}", python.display()))?;
+    let wall = started.elapsed();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("aiohttp script: {e}: {}", String::from_utf8_lossy(&output.stdout)))?;
+    let number = |key: &str| json.get(key).and_then(|v| v.as_u64()).unwrap_or(0);
+    Ok(Run {
+        wall,
+        created: number("created"),
+        lost: number("failed"),
+        requests: number("requests"),
+        throttled: number("throttled"),
+    })
+}
+
+/// Scenario C's limit changes, seconds from the start of the import.
+const C_LOW_AT: f64 = 15.0;
+const C_HIGH_AT: f64 = 35.0;
+
+/// One reading of the emulator's listing: seconds since the start, numbers created.
+type Sample = (f64, u64);
+/// When the limit changed (seconds since the start) and to what (requests per second).
+type Change = (f64, f64);
+
+/// Scenario C: the import while the limit goes 400/s → 200/s → 400/s. Returns the changes
+/// (time, new limit), the readings, and the run.
+fn scenario_c(
+    binary: &Path,
+    work: &Path,
+    source: &Path,
+) -> Result<(Vec<Change>, Vec<Sample>, Run), String> {
+    // A copy: its journal and reports are its own.
+    let input = work.join("ceiling-c.csv");
+    std::fs::copy(source, &input).map_err(|e| e.to_string())?;
+    let flags = ["--rate-limit", "400/s", "--latency", LATENCY, "--seed", "3"];
+    with_emulator(binary, &flags, |url| {
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let done = Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        let sampler = {
+            let (samples, done, url) = (samples.clone(), done.clone(), url.to_owned());
+            std::thread::spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    if let Ok(created) = created_so_far(&url) {
+                        let mut samples = samples.lock().unwrap_or_else(|e| e.into_inner());
+                        samples.push((started.elapsed().as_secs_f64(), created));
+                    }
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+            })
+        };
+        let changer = {
+            let (done, url) = (done.clone(), url.to_owned());
+            std::thread::spawn(move || {
+                let mut changes = Vec::new();
+                for (at, limit) in [(C_LOW_AT, 200.0), (C_HIGH_AT, 400.0)] {
+                    while started.elapsed().as_secs_f64() < at {
+                        if done.load(Ordering::Relaxed) {
+                            return changes;
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    let body = format!(r#"{{"rate_limit":"{limit}/s"}}"#);
+                    if admin(&url, "PUT", "/__emulator/limits", &body).is_ok() {
+                        changes.push((started.elapsed().as_secs_f64(), limit));
+                    }
+                }
+                changes
+            })
+        };
+        let run = import(binary, url, &input, &[]);
+        done.store(true, Ordering::Relaxed);
+        let _ = sampler.join();
+        let changes = changer.join().map_err(|_| "the limit changer panicked")?;
+        let samples = samples.lock().map_err(|_| "samples poisoned")?.clone();
+        Ok((changes, samples, run?))
+    })
+}
+
+fn created_so_far(url: &str) -> Result<u64, String> {
+    let body = admin(url, "GET", "/__emulator/numbers?limit=1", "")?;
+    let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    json.get("total_numbers").and_then(|v| v.as_u64()).ok_or("no total_numbers".to_owned())
+}
+
+/// One admin request; the answer's body.
+fn admin(url: &str, method: &str, path: &str, body: &str) -> Result<String, String> {
+    let authority = url.strip_prefix("http://").ok_or(format!("not a plain URL: {url}"))?;
+    let mut stream = std::net::TcpStream::connect(authority).map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).map_err(|e| e.to_string())?;
+    match answer.split_once("\r\n\r\n") {
+        Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_owned()),
+        _ => Err(format!("{method} {path}: {answer}")),
+    }
+}
+
+/// Created per second over the second ending at each reading.
+fn rates(samples: &[Sample]) -> Vec<(f64, f64)> {
+    samples
+        .iter()
+        .filter_map(|&(t, created)| {
+            let earlier = samples.iter().rev().find(|(s, _)| *s <= t - 1.0)?;
+            Some((t, (created - earlier.1) as f64 / (t - earlier.0)))
+        })
+        .collect()
+}
+
+/// How long after each change the rate came within 10 % of the new limit.
+fn follow_times(samples: &[Sample], changes: &[Change]) -> (Option<Duration>, Option<Duration>) {
+    let rates = rates(samples);
+    let follow = |index: usize| {
+        let &(at, limit) = changes.get(index)?;
+        let until = changes.get(index + 1).map_or(f64::INFINITY, |c| c.0);
+        rates
+            .iter()
+            .find(|(t, rate)| *t > at && *t < until && (rate - limit).abs() <= 0.1 * limit)
+            .map(|(t, _)| Duration::from_secs_f64(t - at))
+    };
+    (follow(0), follow(1))
+}
+
+/// The rate over time and the limit, as a small SVG.
+fn rate_svg(samples: &[Sample], changes: &[Change]) -> String {
+    let rates = rates(samples);
+    let end = rates.last().map_or(60.0, |r| r.0).max(1.0);
+    let (width, height, left, bottom, top) = (640.0, 240.0, 48.0, 28.0, 12.0);
+    let x = |t: f64| left + (width - left - 10.0) * t / end;
+    let y = |rate: f64| height - bottom - (height - bottom - top) * rate / 500.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    );
+    for rate in [0.0, 100.0, 200.0, 300.0, 400.0, 500.0] {
+        let (right, level, label_x) = (width - 10.0, y(rate), left - 4.0);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{right}\" y1=\"{level:.1}\" y2=\"{level:.1}\" stroke=\"#ddd\"/><text x=\"{label_x}\" y=\"{:.1}\" text-anchor=\"end\">{rate}</text>",
+            level + 4.0
+        );
+    }
+    let mut t = 0.0;
+    while t <= end {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{t:.0} s</text>",
+            x(t),
+            height - 10.0
+        );
+        t += 10.0;
+    }
+    // The limit, a step line.
+    let mut limit_points = format!("{:.1},{:.1}", x(0.0), y(RATE));
+    let mut current = RATE;
+    for &(at, limit) in changes {
+        let _ =
+            write!(limit_points, " {:.1},{:.1} {:.1},{:.1}", x(at), y(current), x(at), y(limit));
+        current = limit;
+    }
+    let _ = write!(limit_points, " {:.1},{:.1}", x(end), y(current));
+    let _ = writeln!(
+        svg,
+        "<polyline points=\"{limit_points}\" fill=\"none\" stroke=\"#d62728\" stroke-dasharray=\"5,3\"/>"
+    );
+    let points: Vec<String> =
+        rates.iter().map(|(t, r)| format!("{:.1},{:.1}", x(*t), y(*r))).collect();
+    let _ = writeln!(
+        svg,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/>",
+        points.join(" ")
+    );
+    let _ = writeln!(
+        svg,
+        "<text x=\"{}\" y=\"{}\">created per second (blue), the emulator's limit (red)</text>",
+        left + 6.0,
+        top + 10.0
+    );
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// A venv under `target/` with aiohttp, for the Python baseline.
+pub fn bench_venv(root: &Path) -> Result<PathBuf, String> {
+    let venv = root.join("target/bench-venv");
+    let python = venv.join("bin/python");
+    let has_aiohttp = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import aiohttp"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has_aiohttp(&python) {
+        run_tool(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run_tool(Command::new(&python).args(["-m", "pip", "install", "-q", "aiohttp"]))?;
+    }
+    Ok(python)
+}
+
+fn run_tool(command: &mut Command) -> Result<(), String> {
+    let status = command.status().map_err(|e| format!("{command:?}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{command:?} failed")) }
+}
+
+/// What a user would write instead of the importer: every row at once behind a semaphore,
+/// each 429 waited out (its `Retry-After`) and sent again.
+const AIOHTTP_SCRIPT: &str = r#"import asyncio, csv, json, sys, time
+import aiohttp
+
+async def main(url, path, sid, key, concurrency):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    semaphore = asyncio.Semaphore(concurrency)
+    stats = {"created": 0, "failed": 0, "throttled": 0, "requests": 0}
+    endpoint = f"{url}/v1/{sid}/whatsapp/number"
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        async def send(row):
+            body = {k: v for k, v in row.items() if v}
+            async with semaphore:
+                while True:
+                    stats["requests"] += 1
+                    async with session.post(endpoint, json=body, headers={"api-key": key}) as response:
+                        await response.read()
+                        if response.status == 429:
+                            stats["throttled"] += 1
+                            await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                            continue
+                        stats["created" if response.status == 200 else "failed"] += 1
+                        return
+        await asyncio.gather(*(send(row) for row in rows))
+    print(json.dumps(stats))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])))
+"#;
