@@ -7,7 +7,8 @@
 //! - the **limit** on requests in flight: it starts small and grows by one per answer (doubling
 //!   every round trip, TCP's slow start) until the first 429 or until latency climbs (TCP
 //!   Vegas' signal: a smoothed latency twice its lowest level means the server is queueing;
-//!   the smoothed value, because single service times vary tenfold). A 429 that comes with
+//!   the smoothed value, over about 100 answers and once 200 came, because single service
+//!   times vary tenfold and the first answers back are the fastest). A 429 that comes with
 //!   every slot sending sets it to 95 % of the requests in flight, and it grows back along a
 //!   cubic curve: slowly near the level that drew the 429, faster away from it.
 //! - the **rate** at which requests start: unlimited until the first 429, then 97 % of the rate
@@ -44,8 +45,14 @@ const CUT_GUARD: Duration = Duration::from_millis(100);
 const RATE_WINDOW: Duration = Duration::from_secs(1);
 /// A smoothed latency this many times its lowest level means the server is queueing.
 const QUEUEING: f64 = 2.0;
-/// Answers the smoothed latency needs before it counts.
-const SETTLED: u64 = 20;
+/// Answers the smoothed latency needs before it counts: the first answers to come back are
+/// the fastest, and a level taken from them would call every later one queueing.
+const SETTLED: u64 = 200;
+/// The weight of one answer in the smoothed latency: about the last 100 answers count, so that
+/// one slow answer in twenty (a p95 several times the median) does not look like queueing.
+const SMOOTHING: f64 = 0.01;
+/// Answers accepted over the last second needed to measure a rate.
+const MIN_MEASURED: usize = 10;
 /// The slowest adaptive rate: one request per second.
 const MIN_RATE: f64 = 1.0;
 
@@ -229,10 +236,9 @@ impl Controller {
         while self.accepted.front().is_some_and(|at| now.duration_since(*at) > RATE_WINDOW) {
             self.accepted.pop_front();
         }
-        // An exponentially weighted mean over about 20 answers.
         let smoothed = match self.smoothed_latency {
             None => latency,
-            Some(smoothed) => smoothed.mul_f64(0.95) + latency.mul_f64(0.05),
+            Some(smoothed) => smoothed.mul_f64(1.0 - SMOOTHING) + latency.mul_f64(SMOOTHING),
         };
         self.smoothed_latency = Some(smoothed);
         self.latencies += 1;
@@ -263,8 +269,12 @@ impl Controller {
             self.slow_start = None;
             self.limit = Cubic::cut(sending.min(self.max), LIMIT_BETA);
         }
-        let accepted = self.accepted_rate(now);
-        self.rate = Some(Cubic::cut(accepted.max(MIN_RATE / RATE_BETA), RATE_BETA));
+        // Too few answers are no measure of a rate (a 429 to the very first requests would
+        // set it to nothing): the limit's cut and the row's own wait do then.
+        if self.accepted.len() >= MIN_MEASURED {
+            let accepted = self.accepted_rate(now);
+            self.rate = Some(Cubic::cut(accepted.max(MIN_RATE / RATE_BETA), RATE_BETA));
+        }
     }
 
     /// Answers accepted per second over the last [`RATE_WINDOW`] (or since the first).
@@ -560,25 +570,38 @@ mod tests {
     fn rising_latency_ends_slow_start_and_stops_growth() {
         let start = Instant::now();
         let mut controller = Controller::adaptive(8, 1000, start);
-        for i in 0..20u64 {
+        for i in 0..SETTLED {
             controller.limit_was_bound();
-            controller.learn(Answer::Accepted(ms(100)), 8, start + ms(i * 10));
+            controller.learn(Answer::Accepted(ms(100)), 8, start + ms(i));
         }
         let before = controller.limit();
-        // The smoothed latency passes twice the lowest within a few answers: doubling stops.
-        for i in 0..20u64 {
+        // The smoothed latency passes twice the lowest within 50 answers: doubling stops.
+        for i in 0..50u64 {
             controller.limit_was_bound();
-            controller.learn(Answer::Accepted(ms(400)), before, start + ms(200 + i * 10));
+            controller.learn(Answer::Accepted(ms(400)), before, start + ms(300 + i * 10));
         }
         let stopped = controller.limit();
         assert!(controller.slow_start.is_none());
-        assert!(stopped < before + 10, "{stopped} after {before}");
+        assert!(stopped < before + 50, "{stopped} after {before}");
         // While latency stays high, the limit does not grow, however long it holds back.
         for i in 0..500u64 {
             controller.limit_was_bound();
-            controller.learn(Answer::Accepted(ms(400)), stopped, start + ms(400 + i * 10));
+            controller.learn(Answer::Accepted(ms(400)), stopped, start + ms(1000 + i * 10));
         }
         assert_eq!(controller.limit(), stopped);
+        assert_eq!(controller.rate(), None);
+    }
+
+    #[test]
+    fn a_429_before_enough_answers_sets_no_rate() {
+        let start = Instant::now();
+        let mut controller = Controller::adaptive(16, 1000, start);
+        controller.learn(Answer::Throttled, 16, start + ms(5));
+        assert_eq!((controller.limit(), controller.rate()), (15, None));
+        for i in 0..9u64 {
+            controller.learn(Answer::Accepted(ms(50)), 10, start + ms(200 + i));
+        }
+        controller.learn(Answer::Throttled, 10, start + ms(300));
         assert_eq!(controller.rate(), None);
     }
 
