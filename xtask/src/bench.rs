@@ -30,25 +30,20 @@ const USAGE: &str = "cargo xtask bench [--rows N] [--memory-rows N] [--seconds N
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let (mut rows, mut memory_rows, mut seconds, mut rounds) = (100_000, 1_000_000, 4, 5);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let slot = match arg.as_str() {
-            "--rows" => &mut rows,
-            "--memory-rows" => &mut memory_rows,
-            "--seconds" => &mut seconds,
-            "--rounds" => &mut rounds,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            other => return Err(format!("unknown argument `{other}`; usage: {USAGE}")),
-        };
-        *slot = args
-            .next()
-            .and_then(|value| value.replace('_', "").parse::<u64>().ok())
-            .filter(|value| *value > 0)
-            .ok_or_else(|| format!("{arg} needs a positive number; usage: {USAGE}"))?;
+    if args.iter().any(|arg| arg == "-h" || arg == "--help") {
+        println!("{USAGE}");
+        return Ok(());
     }
+    parse_counts(
+        args,
+        &mut [
+            ("--rows", &mut rows),
+            ("--memory-rows", &mut memory_rows),
+            ("--seconds", &mut seconds),
+            ("--rounds", &mut rounds),
+        ],
+        USAGE,
+    )?;
     let root = crate::workspace_root()?;
     for tool in ["wrk"] {
         if Command::new(tool).arg("--version").output().is_err() {
@@ -270,17 +265,46 @@ pub(crate) fn settle() -> Result<(), String> {
 
 /// Forgets what the emulator at `url` created (`POST /__emulator/reset`).
 pub(crate) fn reset(url: &str) -> Result<(), String> {
+    admin(url, "POST", "/__emulator/reset", "").map(drop)
+}
+
+/// One request to the emulator's admin endpoints; the answer's body, if it is a 200.
+pub(crate) fn admin(url: &str, method: &str, path: &str, body: &str) -> Result<String, String> {
     use std::io::Read;
     let authority = url.strip_prefix("http://").ok_or(format!("not a plain URL: {url}"))?;
     let mut stream = std::net::TcpStream::connect(authority).map_err(|e| e.to_string())?;
     write!(
         stream,
-        "POST /__emulator/reset HTTP/1.1\r\nhost: {authority}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
     )
     .map_err(|e| e.to_string())?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer).map_err(|e| e.to_string())?;
-    if answer.starts_with("HTTP/1.1 200") { Ok(()) } else { Err(format!("reset: {answer}")) }
+    match answer.split_once("\r\n\r\n") {
+        Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_owned()),
+        _ => Err(format!("{method} {path}: {answer}")),
+    }
+}
+
+/// Reads `--NAME N` pairs into the counts named, each a positive whole number (`_` allowed).
+pub(crate) fn parse_counts(
+    args: &[String],
+    counts: &mut [(&str, &mut u64)],
+    usage: &str,
+) -> Result<(), String> {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let Some((_, slot)) = counts.iter_mut().find(|(name, _)| name == arg) else {
+            return Err(format!("unknown argument `{arg}`; usage: {usage}"));
+        };
+        **slot = args
+            .next()
+            .and_then(|value| value.replace('_', "").parse::<u64>().ok())
+            .filter(|value| *value > 0)
+            .ok_or_else(|| format!("{arg} needs a positive number; usage: {usage}"))?;
+    }
+    Ok(())
 }
 
 /// The element with the median first field (a ratio or a rate).

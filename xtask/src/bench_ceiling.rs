@@ -12,14 +12,13 @@
 //!   import follows each way, and the rate over time as an SVG.
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::bench::{KEY, SID, Server, settle, write_csv};
+use crate::bench::{KEY, SID, Server, admin, parse_counts, settle, write_csv};
 use crate::doc_section::Section;
 
 /// This task's section of `docs/benchmarks.md`.
@@ -52,19 +51,15 @@ impl Run {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let (mut rows, mut baseline_rows) = (20_000u64, 2_000u64);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let slot = match arg.as_str() {
-            "--rows" => &mut rows,
-            "--baseline-rows" => &mut baseline_rows,
-            other => return Err(format!("unknown argument `{other}`; usage: {USAGE}")),
-        };
-        *slot = args
-            .next()
-            .and_then(|value| value.replace('_', "").parse::<u64>().ok())
-            .filter(|value| *value > 0)
-            .ok_or_else(|| format!("{arg} needs a positive number; usage: {USAGE}"))?;
+    if args.iter().any(|arg| arg == "-h" || arg == "--help") {
+        println!("{USAGE}");
+        return Ok(());
     }
+    parse_counts(
+        args,
+        &mut [("--rows", &mut rows), ("--baseline-rows", &mut baseline_rows)],
+        USAGE,
+    )?;
     let root = crate::workspace_root()?;
     crate::cargo(&root, &["build", "--release", "-p", "kaleyra-cli"])?;
     let binary = root.join("target/release/kaleyra");
@@ -333,24 +328,6 @@ fn created_so_far(url: &str) -> Result<u64, String> {
     let body = admin(url, "GET", "/__emulator/numbers?limit=1", "")?;
     let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
     json.get("total_numbers").and_then(|v| v.as_u64()).ok_or("no total_numbers".to_owned())
-}
-
-/// One admin request; the answer's body.
-fn admin(url: &str, method: &str, path: &str, body: &str) -> Result<String, String> {
-    let authority = url.strip_prefix("http://").ok_or(format!("not a plain URL: {url}"))?;
-    let mut stream = std::net::TcpStream::connect(authority).map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .map_err(|e| e.to_string())?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).map_err(|e| e.to_string())?;
-    match answer.split_once("\r\n\r\n") {
-        Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_owned()),
-        _ => Err(format!("{method} {path}: {answer}")),
-    }
 }
 
 /// Created per second over the second ending at each reading.

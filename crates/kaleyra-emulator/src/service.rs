@@ -389,40 +389,22 @@ async fn admin(
             let plan = shared.fault_plan();
             json_response(StatusCode::OK, serde_json::to_string(&plan).unwrap_or_default(), None)
         }
-        ("faults", Method::PUT) => {
-            let body =
-                match read_body(body, ADMIN_BODY_LIMIT, shared.config.body_read_timeout).await {
-                    Ok(body) => body,
-                    Err(failure) => return failure_response(failure),
-                };
-            match serde_json::from_slice::<FaultPlan>(&body) {
-                Ok(plan) => {
-                    let json = serde_json::to_string(&plan).unwrap_or_default();
-                    shared.set_faults(plan);
-                    json_response(StatusCode::OK, json, None)
-                }
-                Err(error) => {
-                    failure_response(error_envelopes::malformed_body("faults", &error.to_string()))
-                }
+        ("faults", Method::PUT) => match admin_json::<FaultPlan>(shared, body, "faults").await {
+            Ok(plan) => {
+                let json = serde_json::to_string(&plan).unwrap_or_default();
+                shared.set_faults(plan);
+                json_response(StatusCode::OK, json, None)
             }
-        }
+            Err(failure) => failure_response(failure),
+        },
         ("limits", Method::GET) => limits_response(shared),
-        ("limits", Method::PUT) => {
-            let body =
-                match read_body(body, ADMIN_BODY_LIMIT, shared.config.body_read_timeout).await {
-                    Ok(body) => body,
-                    Err(failure) => return failure_response(failure),
-                };
-            match serde_json::from_slice::<LimitsJson>(&body) {
-                Ok(limits) => {
-                    shared.throttle.set_limits(limits.into());
-                    limits_response(shared)
-                }
-                Err(error) => {
-                    failure_response(error_envelopes::malformed_body("limits", &error.to_string()))
-                }
+        ("limits", Method::PUT) => match admin_json::<LimitsJson>(shared, body, "limits").await {
+            Ok(limits) => {
+                shared.throttle.set_limits(limits.into());
+                limits_response(shared)
             }
-        }
+            Err(failure) => failure_response(failure),
+        },
         ("health", Method::GET) => {
             json_response(StatusCode::OK, r#"{"status":"ok"}"#.to_owned(), None)
         }
@@ -431,6 +413,17 @@ async fn admin(
         ("faults" | "limits", _) => not_allowed("GET, PUT"),
         _ => failure_response(error_envelopes::not_found()),
     }
+}
+
+/// An admin body, read within the admin limit and parsed; a failure names `field`.
+async fn admin_json<T: serde::de::DeserializeOwned>(
+    shared: &Shared,
+    body: Incoming,
+    field: &str,
+) -> Result<T, Failure> {
+    let body = read_body(body, ADMIN_BODY_LIMIT, shared.config.body_read_timeout).await?;
+    serde_json::from_slice(&body)
+        .map_err(|error| error_envelopes::malformed_body(field, &error.to_string()))
 }
 
 fn limits_response(shared: &Shared) -> Response<ResponseBody> {
