@@ -1,0 +1,169 @@
+//! The import: rows in, requests out with bounded concurrency and an optional rate, every step
+//! journaled, a shared pause when the API says 429, and the reports at the end.
+
+mod error;
+mod gate;
+mod intents;
+mod observer;
+mod options;
+mod pipeline;
+mod reading;
+mod sending;
+mod shared;
+mod summary;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kaleyra_transport::Client;
+use tokio::sync::watch;
+
+use crate::rows::Format;
+
+pub use error::ImportError;
+pub use observer::{Observer, RowOutcome, Silent};
+pub use options::{Concurrency, ImportOptions};
+pub use pipeline::run;
+pub use summary::{Counts, Pace, Summary};
+
+/// An import, set up step by step: the client and the file, then only what differs from the
+/// defaults of [`ImportOptions::new`]. [`Import::run`] runs it.
+///
+/// ```no_run
+/// # async fn demo(client: kaleyra_transport::Client) -> Result<(), kaleyra_bulk::import::ImportError> {
+/// use kaleyra_bulk::import::Import;
+///
+/// let summary = Import::new(client, "numbers.csv")?
+///     .concurrency(16)
+///     .rate_per_second(100.0)
+///     .run()
+///     .await?;
+/// println!("{} created", summary.counts.created);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Import {
+    client: Client,
+    options: ImportOptions,
+    observer: Arc<dyn Observer>,
+    stop: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Import {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Import").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl Import {
+    /// An import of `input`, its format told by its extension (`.csv`, `.jsonl`, `.ndjson`).
+    pub fn new(client: Client, input: impl Into<PathBuf>) -> Result<Import, ImportError> {
+        let input = input.into();
+        let format = Format::from_path(&input).ok_or_else(|| {
+            ImportError::Paths(format!(
+                "{}: cannot tell the format from the name: use .csv or .jsonl, or Import::with_format",
+                input.display()
+            ))
+        })?;
+        Ok(Import::with_format(client, input, format))
+    }
+
+    /// An import of `input` in `format`, whatever its name.
+    pub fn with_format(client: Client, input: impl Into<PathBuf>, format: Format) -> Import {
+        // A receiver whose sender is gone never asks to stop.
+        let (_, stop) = watch::channel(false);
+        let options = ImportOptions::new(input, format);
+        Import { client, options, observer: Arc::new(Silent), stop }
+    }
+
+    /// The journal (default: [`ImportOptions::default_journal`]).
+    #[must_use]
+    pub fn journal(mut self, path: impl Into<PathBuf>) -> Import {
+        self.options.journal = path.into();
+        self
+    }
+
+    /// The report directory (default: [`ImportOptions::default_report_dir`]).
+    #[must_use]
+    pub fn report_dir(mut self, path: impl Into<PathBuf>) -> Import {
+        self.options.report_dir = path.into();
+        self
+    }
+
+    /// Exactly this many requests in flight (at least 1), instead of finding the server's
+    /// ceiling.
+    #[must_use]
+    pub fn concurrency(mut self, requests: usize) -> Import {
+        self.options.concurrency = Concurrency::Fixed(requests.max(1));
+        self
+    }
+
+    /// Find the server's ceiling, with at most this many requests in flight (the default, with
+    /// [`ImportOptions::DEFAULT_MAX_CONCURRENCY`]).
+    #[must_use]
+    pub fn max_concurrency(mut self, requests: usize) -> Import {
+        self.options.concurrency = Concurrency::Adaptive { max: requests.max(1) };
+        self
+    }
+
+    /// Rows whose intents are made durable ahead of sending ([`ImportOptions::intents_ahead`]).
+    #[must_use]
+    pub fn intents_ahead(mut self, rows: usize) -> Import {
+        self.options.intents_ahead = rows.max(1);
+        self
+    }
+
+    /// Requests started per second at most (default: no limit).
+    #[must_use]
+    pub fn rate_per_second(mut self, rate: f64) -> Import {
+        self.options.rate_per_second = Some(rate);
+        self
+    }
+
+    /// The longest pause the server may impose ([`ImportOptions::max_retry_wait`]).
+    #[must_use]
+    pub fn max_retry_wait(mut self, wait: Duration) -> Import {
+        self.options.max_retry_wait = wait;
+        self
+    }
+
+    /// Continue the import the journal records instead of starting one.
+    #[must_use]
+    pub fn resume(mut self, resume: bool) -> Import {
+        self.options.resume = resume;
+        self
+    }
+
+    /// On resume, send again the rows whose outcome is unknown ([`ImportOptions::retry_unknown`]).
+    #[must_use]
+    pub fn retry_unknown(mut self, retry: bool) -> Import {
+        self.options.retry_unknown = retry;
+        self
+    }
+
+    /// Who is told about progress and about every row's outcome (default: nobody).
+    #[must_use]
+    pub fn observer(mut self, observer: impl Observer + 'static) -> Import {
+        self.observer = Arc::new(observer);
+        self
+    }
+
+    /// Stops the import (each row in flight finished, the reports written) once `stop` turns
+    /// true; a sender dropped never stops it.
+    #[must_use]
+    pub fn stop_when(mut self, stop: watch::Receiver<bool>) -> Import {
+        self.stop = stop;
+        self
+    }
+
+    /// The options as they stand.
+    pub fn options(&self) -> &ImportOptions {
+        &self.options
+    }
+
+    /// Runs it: see [`run`].
+    pub async fn run(self) -> Result<Summary, ImportError> {
+        run(self.client, self.options, self.observer, self.stop).await
+    }
+}

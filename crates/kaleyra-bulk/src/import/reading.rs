@@ -1,0 +1,117 @@
+//! Stage one: the rows, read and validated on a thread of their own.
+
+use kaleyra_validate::validate;
+use tokio::sync::mpsc;
+
+use super::intents::Ready;
+use super::{ImportError, ImportOptions, RowOutcome};
+use crate::input::Input;
+use crate::journal::{JournalState, RowState};
+
+pub(super) enum Work {
+    Send(Ready),
+    Skip { row: u64 },
+    Rejected { row: u64, outcome: RowOutcome },
+}
+
+/// Rows go from the reading thread in chunks of this many: handed over one by one, the thread
+/// was woken for every row once the queue was full (a third of an import's futex calls).
+pub(super) const CHUNK: usize = 64;
+
+/// The reading thread's rows, taken one at a time out of its chunks.
+pub(super) struct Rows {
+    chunks: mpsc::Receiver<Vec<Work>>,
+    current: std::vec::IntoIter<Work>,
+}
+
+impl Rows {
+    pub(super) fn new(chunks: mpsc::Receiver<Vec<Work>>) -> Self {
+        Rows { chunks, current: Vec::new().into_iter() }
+    }
+
+    /// The next row; `None` when the reading thread is done. Cancel-safe: a chunk is taken
+    /// whole, in the poll that receives it.
+    pub(super) async fn recv(&mut self) -> Option<Work> {
+        loop {
+            if let Some(work) = self.current.next() {
+                return Some(work);
+            }
+            self.current = self.chunks.recv().await?.into_iter();
+        }
+    }
+
+    /// The next row if one is there already.
+    pub(super) fn try_recv(&mut self) -> Option<Work> {
+        loop {
+            if let Some(work) = self.current.next() {
+                return Some(work);
+            }
+            self.current = self.chunks.try_recv().ok()?.into_iter();
+        }
+    }
+}
+
+/// Reads, validates and decides per row what to do; runs on a blocking thread.
+pub(super) fn read_rows(
+    options: &ImportOptions,
+    input: &Input,
+    state: &JournalState,
+    sender: &mpsc::Sender<Vec<Work>>,
+) -> Result<(), ImportError> {
+    let rows = input.rows(options.format)?;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    // False when the importer stopped taking rows.
+    let hand_over = |chunk: &mut Vec<Work>| {
+        chunk.is_empty()
+            || sender.blocking_send(std::mem::replace(chunk, Vec::with_capacity(CHUNK))).is_ok()
+    };
+    for row in rows {
+        let row = match row {
+            Ok(row) => row,
+            Err(error) => {
+                // The rows before a bad one still go.
+                hand_over(&mut chunk);
+                return Err(error.into());
+            }
+        };
+        let resent = match state.state(row.index) {
+            RowState::Untouched | RowState::Failed => Some(false),
+            RowState::Unknown | RowState::Pending if options.retry_unknown => Some(true),
+            _ => None,
+        };
+        let work = match resent {
+            None => Work::Skip { row: row.index },
+            Some(resent) => match row.request.as_ref().map(validate) {
+                Ok(Ok(request)) => {
+                    Work::Send(Ready { row: row.index, request: Box::new(request), resent })
+                }
+                Ok(Err(rejection)) => {
+                    let envelope = rejection.envelope();
+                    let detail = envelope.detail();
+                    let outcome = RowOutcome::Rejected {
+                        http_status: 0,
+                        code: detail.code.to_string(),
+                        parameter: detail.parameter.clone(),
+                        message: detail.message.clone(),
+                    };
+                    Work::Rejected { row: row.index, outcome }
+                }
+                Err(error) => {
+                    let outcome = RowOutcome::Rejected {
+                        http_status: 0,
+                        code: error.code().to_owned(),
+                        parameter: String::new(),
+                        message: error.to_string(),
+                    };
+                    Work::Rejected { row: row.index, outcome }
+                }
+            },
+        };
+        chunk.push(work);
+        if chunk.len() == CHUNK && !hand_over(&mut chunk) {
+            return Ok(());
+        }
+    }
+    hand_over(&mut chunk);
+    Ok(())
+}
