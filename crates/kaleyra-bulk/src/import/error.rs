@@ -70,6 +70,9 @@ pub enum ImportError {
         /// Its fingerprint now.
         now: String,
     },
+    /// A caller's request id came twice in an import with a journal, which keys rows by id.
+    #[error("the request id {0} came twice: the journal keys rows by id, so ids must be unique")]
+    DuplicateId(u64),
     /// The input is stdin, which cannot be read a second time.
     #[error("an import needs a file, not stdin: a resume must be able to read it again")]
     Stdin,

@@ -8,6 +8,7 @@ mod observer;
 mod options;
 mod pipeline;
 mod reading;
+mod requests;
 mod sending;
 mod shared;
 mod summary;
@@ -16,8 +17,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kaleyra_model::AddNumberRequest;
 use kaleyra_transport::Client;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::rows::Format;
 
@@ -27,8 +29,8 @@ pub use options::{Concurrency, ImportOptions};
 pub use pipeline::run;
 pub use summary::{Counts, Pace, Summary};
 
-/// An import, set up step by step: the client and the file, then only what differs from the
-/// defaults of [`ImportOptions::new`]. [`Import::run`] runs it.
+/// An import, set up step by step: the client and the rows (a file, or the caller's requests),
+/// then only what differs from the defaults of [`ImportOptions::new`]. [`Import::run`] runs it.
 ///
 /// ```no_run
 /// # async fn demo(client: kaleyra_transport::Client) -> Result<(), kaleyra_bulk::import::ImportError> {
@@ -42,17 +44,33 @@ pub use summary::{Counts, Pace, Summary};
 /// println!("{} created", summary.counts.created);
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
 pub struct Import {
     client: Client,
     options: ImportOptions,
     observer: Arc<dyn Observer>,
     stop: watch::Receiver<bool>,
+    source: Source,
+}
+
+/// Where an import's rows come from.
+enum Source {
+    /// The file [`ImportOptions::input`].
+    File,
+    /// The caller's requests; a journal file only when one is set; whether a report directory
+    /// was set (refused: reports have a file's columns).
+    Requests { requests: requests::Requests, journal: Option<PathBuf>, report_dir: bool },
 }
 
 impl std::fmt::Debug for Import {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Import").field("options", &self.options).finish_non_exhaustive()
+        let source = match &self.source {
+            Source::File => "file",
+            Source::Requests { .. } => "requests",
+        };
+        f.debug_struct("Import")
+            .field("source", &source)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
@@ -74,19 +92,77 @@ impl Import {
         // A receiver whose sender is gone never asks to stop.
         let (_, stop) = watch::channel(false);
         let options = ImportOptions::new(input, format);
-        Import { client, options, observer: Arc::new(Silent), stop }
+        Import { client, options, observer: Arc::new(Silent), stop, source: Source::File }
     }
 
-    /// The journal (default: [`ImportOptions::default_journal`]).
+    /// An import of the caller's requests, each with a key of the caller's choosing (a
+    /// database id, a position): the observer hears every row's outcome under that key.
+    ///
+    /// The requests are taken on a thread of their own, a few hundred ahead of the rows in
+    /// flight, so the iterator may block (read a database cursor, say). Without
+    /// [`Import::journal`] nothing is written to disk and the import cannot be resumed; with
+    /// it, the journal is keyed by these ids (which must then be unique: a repeated id stops
+    /// the import with [`ImportError::DuplicateId`]) and [`Import::resume`] skips the ids an
+    /// earlier run settled. No reports are written: [`Summary::reports`] counts the rows instead.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: kaleyra_transport::Client, requests: Vec<kaleyra_model::AddNumberRequest>) -> Result<(), kaleyra_bulk::import::ImportError> {
+    /// use kaleyra_bulk::import::{Import, Observer, RowOutcome};
+    ///
+    /// struct Print;
+    /// impl Observer for Print {
+    ///     fn row(&self, id: u64, outcome: &RowOutcome) {
+    ///         println!("{id}: {outcome:?}");
+    ///     }
+    /// }
+    ///
+    /// let keyed = requests.into_iter().enumerate().map(|(i, request)| (i as u64, request));
+    /// let summary = Import::from_requests(client, keyed).observer(Print).run().await?;
+    /// println!("{} created", summary.counts.created);
+    /// # Ok(()) }
+    /// ```
+    pub fn from_requests<I>(client: Client, requests: I) -> Import
+    where
+        I: IntoIterator<Item = (u64, AddNumberRequest)>,
+        I::IntoIter: Send + 'static,
+    {
+        let mut import = Import::with_format(client, PathBuf::new(), Format::Jsonl);
+        import.source = Source::Requests {
+            requests: Box::new(requests.into_iter()),
+            journal: None,
+            report_dir: false,
+        };
+        import
+    }
+
+    /// An import of the requests sent on `receiver` (see [`Import::from_requests`]); it ends
+    /// once every sender is dropped and the requests sent are done.
+    pub fn from_receiver(
+        client: Client,
+        mut receiver: mpsc::Receiver<(u64, AddNumberRequest)>,
+    ) -> Import {
+        // Taken on a blocking thread: the blocking receive is the right one there.
+        Import::from_requests(client, std::iter::from_fn(move || receiver.blocking_recv()))
+    }
+
+    /// The journal (default: [`ImportOptions::default_journal`] for a file, none for requests).
     #[must_use]
     pub fn journal(mut self, path: impl Into<PathBuf>) -> Import {
-        self.options.journal = path.into();
+        let path = path.into();
+        if let Source::Requests { journal, .. } = &mut self.source {
+            *journal = Some(path.clone());
+        }
+        self.options.journal = path;
         self
     }
 
-    /// The report directory (default: [`ImportOptions::default_report_dir`]).
+    /// The report directory (default: [`ImportOptions::default_report_dir`]); an import of
+    /// requests has none and refuses to run with one.
     #[must_use]
     pub fn report_dir(mut self, path: impl Into<PathBuf>) -> Import {
+        if let Source::Requests { report_dir, .. } = &mut self.source {
+            *report_dir = true;
+        }
         self.options.report_dir = path.into();
         self
     }
@@ -162,8 +238,18 @@ impl Import {
         &self.options
     }
 
-    /// Runs it: see [`run`].
+    /// Runs it: see [`run`] (what holds for a file's journal holds for a requests journal).
     pub async fn run(self) -> Result<Summary, ImportError> {
-        run(self.client, self.options, self.observer, self.stop).await
+        let Import { client, options, observer, stop, source } = self;
+        match source {
+            Source::File => run(client, options, observer, stop).await,
+            Source::Requests { report_dir: true, .. } => Err(ImportError::Paths(
+                "an import of requests writes no reports: the observer hears every row's outcome"
+                    .to_owned(),
+            )),
+            Source::Requests { requests, journal, report_dir: false } => {
+                requests::run(client, options, journal, requests, observer, stop).await
+            }
+        }
     }
 }

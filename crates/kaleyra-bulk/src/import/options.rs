@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::rows::Format;
 
-/// What to import and how. [`ImportOptions::new`] gives the defaults; [`Import`] sets them
+/// What to import and how. [`ImportOptions::new`] gives the defaults; [`Import`](super::Import) sets them
 /// one by one.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

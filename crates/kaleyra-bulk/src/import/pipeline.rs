@@ -1,29 +1,24 @@
-//! The run: prepare, then three stages (read, make intents durable, send), then the reports.
+//! The run of a file: prepare, then the three stages (read, make intents durable, send), then
+//! the reports.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 
 use kaleyra_transport::Client;
 use tokio::sync::{mpsc, watch};
-use tokio::time::Instant;
 
-use super::gate::Gate;
 use super::intents::{Ready, write_intents};
-use super::reading::{Rows, Work, read_rows};
+use super::reading::{Rows, SourceRow, Work, read_rows};
 use super::sending::{release, send_rows};
-use super::shared::{Clock, Shared};
-use super::{Concurrency, Counts, ImportError, ImportOptions, Observer, Summary};
-use crate::adaptive::{Controller, Limiter};
+use super::shared::Shared;
+use super::{ImportError, ImportOptions, Observer, Summary};
 use crate::claim::Claim;
 use crate::fingerprint;
 use crate::input::{Change, Input};
 use crate::journal::{self, JournalState, JournalWriter};
 use crate::report::{self, Manifest};
 use crate::rows::InputError;
-
-/// Requests in flight at the start of an adaptive import.
-const INITIAL_CONCURRENCY: usize = 16;
 
 /// Runs the import until the input is done, `stop` turns true, or the credentials are refused.
 /// A `stop` whose sender is dropped never stops the import.
@@ -48,33 +43,24 @@ pub async fn run(
     let Prepared { input, claim, state, writer } = prepared;
     observer.input_lines(input.lines());
     let input = Arc::new(input);
-    let now = Instant::now();
-    let controller = match options.concurrency {
-        Concurrency::Fixed(n) => Controller::fixed(n, now),
-        Concurrency::Adaptive { max } => Controller::adaptive(INITIAL_CONCURRENCY, max, now),
-    };
-    let shared = Arc::new(Shared {
-        counts: Mutex::new(Counts::default()),
-        gate: Gate::new(options.rate_per_second),
-        limiter: Limiter::new(controller),
-        adaptive: matches!(options.concurrency, Concurrency::Adaptive { .. }),
-        clock: Mutex::new(Clock::default()),
-        throttled_in_a_row: AtomicU64::new(0),
-        max_wait: options.max_retry_wait,
-        observer,
-        authentication_failed: AtomicBool::new(false),
-        halted: AtomicBool::new(false),
-        journal_error: Mutex::new(None),
-        sent: AtomicU64::new(0),
-    });
+    let shared = Arc::new(Shared::new(&options, observer));
     let result = import(client, &options, &input, &claim, state, writer, &shared, stop).await;
+    settle(result, &shared, (!options.resume).then_some(options.journal.as_path()))
+}
+
+/// An error after rows were sent becomes [`ImportError::AfterSending`]; before, the journal this
+/// run began (`begun`) is removed: it would only block the next run.
+pub(super) fn settle(
+    result: Result<Summary, ImportError>,
+    shared: &Shared,
+    begun: Option<&Path>,
+) -> Result<Summary, ImportError> {
     let sent = shared.sent.load(Ordering::Relaxed);
     match result {
         Err(error) if sent > 0 => Err(ImportError::AfterSending { sent, source: Box::new(error) }),
         Err(error) => {
-            if !options.resume {
-                // Nothing was sent: the journal this run began would only block the next one.
-                let _ = std::fs::remove_file(&options.journal);
+            if let Some(journal) = begun {
+                let _ = std::fs::remove_file(journal);
             }
             Err(error)
         }
@@ -83,7 +69,7 @@ pub async fn run(
 }
 
 /// What is ready before the first row: the input open, the claim made, the journal open.
-pub(super) struct Prepared {
+struct Prepared {
     input: Input,
     claim: Claim,
     state: JournalState,
@@ -92,7 +78,7 @@ pub(super) struct Prepared {
 
 /// Opens and checks everything, in an order that leaves nothing behind when it fails: the
 /// input and its header, then the claim on the files, then the journal.
-pub(super) fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
+fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
     let input = Input::open(&options.input).map_err(|error| match error {
         InputError::Io(source) => ImportError::Read { path: options.input.clone(), source },
         other => other.into(),
@@ -119,7 +105,7 @@ pub(super) fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> 
 
 /// Sends every row, then writes the reports.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn import(
+async fn import(
     client: Client,
     options: &ImportOptions,
     input: &Arc<Input>,
@@ -129,60 +115,14 @@ pub(super) async fn import(
     shared: &Arc<Shared>,
     stop: watch::Receiver<bool>,
 ) -> Result<Summary, ImportError> {
-    let state = Arc::new(state);
-    let journal = Arc::new(writer);
-
-    // Rows are read and validated on a thread of their own; the channel's bound keeps memory flat.
-    let (sender, receiver) = mpsc::channel::<Vec<Work>>(2);
-    let reader = {
-        let (options, state, input) = (options.clone(), state.clone(), input.clone());
-        tokio::task::spawn_blocking(move || read_rows(&options, &input, &state, &sender))
+    let rows = {
+        let (input, format) = (input.clone(), options.format);
+        move || {
+            let rows = input.rows(format)?;
+            Ok(rows.map(|row| row.map(|row| (row.index, row.request)).map_err(ImportError::from)))
+        }
     };
-
-    // Intents are made durable ahead of the rows in flight, so that no row waits for an fsync:
-    // at most `intents_ahead` rows wait to be sent with a durable intent.
-    let concurrency = options.concurrency.max();
-    let (ready, waiting) = mpsc::channel::<Ready>(options.rows_ahead());
-    let intents = tokio::spawn(write_intents(
-        Rows::new(receiver),
-        ready,
-        journal.clone(),
-        shared.clone(),
-        stop.clone(),
-    ));
-    let waiting = Arc::new(tokio::sync::Mutex::new(waiting));
-    // One long-lived task per slot: a row finishing hands its slot straight to the next one.
-    let mut senders = tokio::task::JoinSet::new();
-    for _ in 0..concurrency {
-        senders.spawn(send_rows(
-            waiting.clone(),
-            client.clone(),
-            journal.clone(),
-            shared.clone(),
-            stop.clone(),
-        ));
-    }
-    while let Some(finished) = senders.join_next().await {
-        finished.map_err(|e| ImportError::Task(e.to_string()))?;
-    }
-    // Rows left waiting with a durable intent were not sent: withdraw their intents.
-    let mut waiting = waiting.lock().await;
-    waiting.close();
-    while let Some(ready) = waiting.recv().await {
-        release(&journal, shared, ready.row);
-    }
-    drop(waiting);
-    let interrupted = *stop.borrow();
-    intents.await.map_err(|e| ImportError::Task(e.to_string()))?;
-    reader.await.map_err(|e| ImportError::Task(e.to_string()))??;
-
-    let journal = Arc::try_unwrap(journal)
-        .map_err(|_| ImportError::Task("journal still in use".to_owned()))?;
-    blocking(move || journal.close()).await??;
-    if let Some(error) = shared.journal_error.lock().unwrap_or_else(PoisonError::into_inner).take()
-    {
-        return Err(error.into());
-    }
+    let interrupted = send_all(client, options, rows, state, writer, shared, stop).await?;
 
     let authentication_failed = shared.authentication_failed.load(Ordering::Relaxed);
     let unsent = if authentication_failed {
@@ -237,6 +177,78 @@ pub(super) async fn import(
     let counts = *shared.counts.lock().unwrap_or_else(PoisonError::into_inner);
     let pace = shared.pace();
     Ok(Summary { counts, reports, interrupted, authentication_failed, input_replaced, pace })
+}
+
+/// The three stages: `rows` read and validated on a thread of their own (the rows an earlier
+/// run settled skipped), their intents made durable in batches, then sent. Returns once every
+/// row is done or the run is stopped, with the journal closed; `true` when it was stopped.
+pub(super) async fn send_all<R>(
+    client: Client,
+    options: &ImportOptions,
+    rows: impl FnOnce() -> Result<R, ImportError> + Send + 'static,
+    state: JournalState,
+    writer: JournalWriter,
+    shared: &Arc<Shared>,
+    stop: watch::Receiver<bool>,
+) -> Result<bool, ImportError>
+where
+    R: Iterator<Item = Result<SourceRow, ImportError>>,
+{
+    let state = Arc::new(state);
+    let journal = Arc::new(writer);
+
+    // The channel's bound keeps memory flat.
+    let (sender, receiver) = mpsc::channel::<Vec<Work>>(2);
+    let reader = {
+        let (options, state) = (options.clone(), state.clone());
+        tokio::task::spawn_blocking(move || read_rows(&options, rows()?, &state, &sender))
+    };
+
+    // Intents are made durable ahead of the rows in flight, so that no row waits for an fsync:
+    // at most `intents_ahead` rows wait to be sent with a durable intent.
+    let concurrency = options.concurrency.max();
+    let (ready, waiting) = mpsc::channel::<Ready>(options.rows_ahead());
+    let intents = tokio::spawn(write_intents(
+        Rows::new(receiver),
+        ready,
+        journal.clone(),
+        shared.clone(),
+        stop.clone(),
+    ));
+    let waiting = Arc::new(tokio::sync::Mutex::new(waiting));
+    // One long-lived task per slot: a row finishing hands its slot straight to the next one.
+    let mut senders = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        senders.spawn(send_rows(
+            waiting.clone(),
+            client.clone(),
+            journal.clone(),
+            shared.clone(),
+            stop.clone(),
+        ));
+    }
+    while let Some(finished) = senders.join_next().await {
+        finished.map_err(|e| ImportError::Task(e.to_string()))?;
+    }
+    // Rows left waiting with a durable intent were not sent: withdraw their intents.
+    let mut waiting = waiting.lock().await;
+    waiting.close();
+    while let Some(ready) = waiting.recv().await {
+        release(&journal, shared, ready.row);
+    }
+    drop(waiting);
+    let interrupted = *stop.borrow();
+    intents.await.map_err(|e| ImportError::Task(e.to_string()))?;
+    reader.await.map_err(|e| ImportError::Task(e.to_string()))??;
+
+    let journal = Arc::try_unwrap(journal)
+        .map_err(|_| ImportError::Task("journal still in use".to_owned()))?;
+    blocking(move || journal.close()).await??;
+    if let Some(error) = shared.journal_error.lock().unwrap_or_else(PoisonError::into_inner).take()
+    {
+        return Err(error.into());
+    }
+    Ok(interrupted)
 }
 
 pub(super) async fn blocking<T: Send + 'static>(

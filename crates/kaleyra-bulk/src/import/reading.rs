@@ -1,12 +1,16 @@
 //! Stage one: the rows, read and validated on a thread of their own.
 
+use kaleyra_model::AddNumberRequest;
 use kaleyra_validate::validate;
 use tokio::sync::mpsc;
 
 use super::intents::Ready;
 use super::{ImportError, ImportOptions, RowOutcome};
-use crate::input::Input;
 use crate::journal::{JournalState, RowState};
+use crate::rows::RowError;
+
+/// A row as a source gives it: its key in the journal, and the request or why it is none.
+pub(super) type SourceRow = (u64, Result<AddNumberRequest, RowError>);
 
 pub(super) enum Work {
     Send(Ready),
@@ -54,11 +58,10 @@ impl Rows {
 /// Reads, validates and decides per row what to do; runs on a blocking thread.
 pub(super) fn read_rows(
     options: &ImportOptions,
-    input: &Input,
+    rows: impl Iterator<Item = Result<SourceRow, ImportError>>,
     state: &JournalState,
     sender: &mpsc::Sender<Vec<Work>>,
 ) -> Result<(), ImportError> {
-    let rows = input.rows(options.format)?;
     let mut chunk = Vec::with_capacity(CHUNK);
     // False when the importer stopped taking rows.
     let hand_over = |chunk: &mut Vec<Work>| {
@@ -66,24 +69,24 @@ pub(super) fn read_rows(
             || sender.blocking_send(std::mem::replace(chunk, Vec::with_capacity(CHUNK))).is_ok()
     };
     for row in rows {
-        let row = match row {
+        let (index, request) = match row {
             Ok(row) => row,
             Err(error) => {
                 // The rows before a bad one still go.
                 hand_over(&mut chunk);
-                return Err(error.into());
+                return Err(error);
             }
         };
-        let resent = match state.state(row.index) {
+        let resent = match state.state(index) {
             RowState::Untouched | RowState::Failed => Some(false),
             RowState::Unknown | RowState::Pending if options.retry_unknown => Some(true),
             _ => None,
         };
         let work = match resent {
-            None => Work::Skip { row: row.index },
-            Some(resent) => match row.request.as_ref().map(validate) {
+            None => Work::Skip { row: index },
+            Some(resent) => match request.as_ref().map(validate) {
                 Ok(Ok(request)) => {
-                    Work::Send(Ready { row: row.index, request: Box::new(request), resent })
+                    Work::Send(Ready { row: index, request: Box::new(request), resent })
                 }
                 Ok(Err(rejection)) => {
                     let envelope = rejection.envelope();
@@ -94,7 +97,7 @@ pub(super) fn read_rows(
                         parameter: detail.parameter.clone(),
                         message: detail.message.clone(),
                     };
-                    Work::Rejected { row: row.index, outcome }
+                    Work::Rejected { row: index, outcome }
                 }
                 Err(error) => {
                     let outcome = RowOutcome::Rejected {
@@ -103,7 +106,7 @@ pub(super) fn read_rows(
                         parameter: String::new(),
                         message: error.to_string(),
                     };
-                    Work::Rejected { row: row.index, outcome }
+                    Work::Rejected { row: index, outcome }
                 }
             },
         };

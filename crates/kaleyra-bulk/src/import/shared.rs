@@ -8,8 +8,8 @@ use tokio::time::Instant;
 
 use super::gate::Gate;
 use super::reading::Work;
-use super::{Counts, Observer, Pace, RowOutcome};
-use crate::adaptive::Limiter;
+use super::{Concurrency, Counts, ImportOptions, Observer, Pace, RowOutcome};
+use crate::adaptive::{Controller, Limiter};
 use crate::journal::JournalError;
 
 pub(super) struct Shared {
@@ -32,7 +32,33 @@ pub(super) struct Shared {
     pub(super) journal_error: Mutex<Option<JournalError>>,
 }
 
+/// Requests in flight at the start of an adaptive import.
+const INITIAL_CONCURRENCY: usize = 16;
+
 impl Shared {
+    /// Nothing counted yet; the pace as `options` set it.
+    pub(super) fn new(options: &ImportOptions, observer: Arc<dyn Observer>) -> Shared {
+        let now = Instant::now();
+        let controller = match options.concurrency {
+            Concurrency::Fixed(n) => Controller::fixed(n, now),
+            Concurrency::Adaptive { max } => Controller::adaptive(INITIAL_CONCURRENCY, max, now),
+        };
+        Shared {
+            counts: Mutex::new(Counts::default()),
+            gate: Gate::new(options.rate_per_second),
+            limiter: Limiter::new(controller),
+            adaptive: matches!(options.concurrency, Concurrency::Adaptive { .. }),
+            clock: Mutex::new(Clock::default()),
+            throttled_in_a_row: AtomicU64::new(0),
+            max_wait: options.max_retry_wait,
+            observer,
+            authentication_failed: AtomicBool::new(false),
+            halted: AtomicBool::new(false),
+            journal_error: Mutex::new(None),
+            sent: AtomicU64::new(0),
+        }
+    }
+
     pub(super) fn count(&self, update: impl FnOnce(&mut Counts)) {
         let counts = {
             let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);

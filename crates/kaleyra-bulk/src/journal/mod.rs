@@ -9,7 +9,7 @@
 mod read;
 mod writer;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -93,11 +93,18 @@ pub struct JournalState {
     pub fingerprint: String,
     /// The input's format (`csv`, `jsonl`).
     pub format: String,
+    /// Rows from 0 up, densely: a file's rows, or a caller's ids that come in order.
     states: Vec<RowState>,
     ids: Vec<u64>,
+    /// Rows far beyond the dense ones (a caller's sparse ids, a damaged journal), which would
+    /// otherwise allocate a slot for every row below them.
+    sparse: BTreeMap<u64, (RowState, u64)>,
     statuses: HashMap<u64, i64>,
     details: HashMap<u64, Detail>,
 }
+
+/// How far beyond the dense rows a row may be and still grow them (9 bytes a row).
+const DENSE_GAP: u64 = 1 << 20;
 
 /// Status of a freshly created number; only other statuses are stored per row.
 const USUAL_STATUS: i64 = 2;
@@ -105,15 +112,28 @@ const USUAL_STATUS: i64 = 2;
 impl JournalState {
     /// The last state of row `row` (from 1).
     pub fn state(&self, row: u64) -> RowState {
-        self.states.get(row as usize).copied().unwrap_or(RowState::Untouched)
+        match self.states.get(row as usize) {
+            Some(state) => *state,
+            None => self.sparse.get(&row).map_or(RowState::Untouched, |(state, _)| *state),
+        }
     }
 
     /// Id and status of a created row.
     pub fn created(&self, row: u64) -> Option<(u64, i64)> {
         (self.state(row) == RowState::Created).then(|| {
-            let id = self.ids.get(row as usize).copied().unwrap_or_default();
+            let id = match self.ids.get(row as usize) {
+                Some(id) => *id,
+                None => self.sparse.get(&row).map_or(0, |(_, id)| *id),
+            };
             (id, self.statuses.get(&row).copied().unwrap_or(USUAL_STATUS))
         })
+    }
+
+    /// Every row the journal knows of (all but the untouched ones), with its state.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (u64, RowState)> + '_ {
+        let dense = self.states.iter().enumerate().map(|(row, state)| (row as u64, *state));
+        let sparse = self.sparse.iter().map(|(row, (state, _))| (*row, *state));
+        dense.chain(sparse).filter(|(_, state)| *state != RowState::Untouched)
     }
 
     /// What the reports say about a rejected, unknown or failed row.
@@ -133,8 +153,7 @@ impl JournalState {
             Entry::Intent { row } => (*row, RowState::Pending),
             Entry::Released { row } => (*row, RowState::Untouched),
             Entry::Created { row, id, status } => {
-                self.slot(*row);
-                self.ids[*row as usize] = *id;
+                self.set_id(*row, *id);
                 if *status == USUAL_STATUS {
                     self.statuses.remove(row);
                 } else {
@@ -167,16 +186,42 @@ impl JournalState {
         if !matches!(state, RowState::Rejected | RowState::Unknown | RowState::Failed) {
             self.details.remove(&row);
         }
-        self.slot(row);
-        self.states[row as usize] = state;
+        match self.slot(row) {
+            Some(index) => self.states[index] = state,
+            None => self.sparse.entry(row).or_insert((RowState::Untouched, 0)).0 = state,
+        }
     }
 
-    fn slot(&mut self, row: u64) {
-        let needed = row as usize + 1;
-        if self.states.len() < needed {
-            self.states.resize(needed, RowState::Untouched);
-            self.ids.resize(needed, 0);
+    fn set_id(&mut self, row: u64, id: u64) {
+        match self.slot(row) {
+            Some(index) => self.ids[index] = id,
+            None => self.sparse.entry(row).or_insert((RowState::Untouched, 0)).1 = id,
         }
+    }
+
+    /// The dense slot of `row`, grown to it when it is near the dense rows; `None` for a row
+    /// kept in `sparse`.
+    fn slot(&mut self, row: u64) -> Option<usize> {
+        let len = self.states.len() as u64;
+        if row < len {
+            return usize::try_from(row).ok();
+        }
+        if self.sparse.contains_key(&row) || row - len > DENSE_GAP {
+            return None;
+        }
+        let index = usize::try_from(row).ok()?;
+        self.states.resize(index + 1, RowState::Untouched);
+        self.ids.resize(index + 1, 0);
+        // Sparse rows the dense ones now reach move in, or the dense slot would hide them.
+        let reached: Vec<u64> = self.sparse.range(len..=row).map(|(row, _)| *row).collect();
+        for row in reached {
+            if let Some((state, id)) = self.sparse.remove(&row) {
+                // `row` is at most `index`: it fits.
+                self.states[row as usize] = state;
+                self.ids[row as usize] = id;
+            }
+        }
+        Some(index)
     }
 }
 
@@ -292,6 +337,55 @@ pub fn replay(path: &Path) -> Result<JournalState, JournalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Rows close together, far apart and at the very end of the range.
+    fn any_row() -> impl Strategy<Value = u64> {
+        prop_oneof![0u64..64, (1u64 << 20)..(1u64 << 20) + 64, Just(u64::MAX), any::<u64>()]
+    }
+
+    fn any_entry() -> impl Strategy<Value = Entry> {
+        (any_row(), 0u8..5, any::<u64>()).prop_map(|(row, kind, id)| match kind {
+            0 => Entry::Intent { row },
+            1 => Entry::Released { row },
+            2 => Entry::Created { row, id, status: 2 },
+            3 => Entry::Exists { row },
+            _ => Entry::Failed { row, reason: "no".into() },
+        })
+    }
+
+    proptest! {
+        /// Dense and sparse rows answer like a plain map of every row's last entry, whatever
+        /// order the rows come in (a caller's ids need not be dense or in order).
+        #[test]
+        fn state_matches_a_map_of_last_entries(entries in prop::collection::vec(any_entry(), 0..200)) {
+            let mut state = JournalState::default();
+            let mut model: HashMap<u64, (RowState, u64)> = HashMap::new();
+            for entry in &entries {
+                state.apply(entry);
+                let (row, new) = match entry {
+                    Entry::Intent { row } => (*row, RowState::Pending),
+                    Entry::Released { row } => (*row, RowState::Untouched),
+                    Entry::Created { row, .. } => (*row, RowState::Created),
+                    Entry::Exists { row } => (*row, RowState::Exists),
+                    Entry::Failed { row, .. } => (*row, RowState::Failed),
+                    _ => unreachable!(),
+                };
+                let slot = model.entry(row).or_insert((RowState::Untouched, 0));
+                slot.0 = new;
+                if let Entry::Created { id, .. } = entry {
+                    slot.1 = *id;
+                }
+            }
+            for (row, (expected, id)) in &model {
+                prop_assert_eq!(state.state(*row), *expected, "row {}", row);
+                if *expected == RowState::Created {
+                    prop_assert_eq!(state.created(*row), Some((*id, 2)));
+                }
+            }
+            prop_assert!(state.states.len() <= (2 << 20) + 64, "dense rows stay near the rows seen");
+        }
+    }
 
     fn begin() -> String {
         serde_json::to_string(&Entry::Begin {

@@ -50,11 +50,16 @@ impl Shared {
 pub(crate) struct JournalWriter {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<Result<(), JournalError>>>,
+    /// No file: entries are dropped (an import that will never be resumed).
+    discard: bool,
 }
 
 impl std::fmt::Debug for JournalWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JournalWriter").field("running", &self.thread.is_some()).finish()
+        f.debug_struct("JournalWriter")
+            .field("running", &self.thread.is_some())
+            .field("discard", &self.discard)
+            .finish()
     }
 }
 
@@ -81,6 +86,12 @@ impl JournalWriter {
         file.sync_all().map_err(io(path))?;
         sync_parent(path).map_err(io(path))?;
         Ok(JournalWriter::start(path, file))
+    }
+
+    /// A journal that keeps nothing, for an import that will never be resumed: every entry is
+    /// accepted (and durable at once), none is written.
+    pub(crate) fn discard() -> JournalWriter {
+        JournalWriter { shared: Arc::new(Shared::default()), thread: None, discard: true }
     }
 
     /// Continues a journal that [`super::replay`] has read (and cut any torn tail from).
@@ -112,12 +123,15 @@ impl JournalWriter {
                 })
                 .ok()
         };
-        JournalWriter { shared, thread }
+        JournalWriter { shared, thread, discard: false }
     }
 
     /// Writes `entries` and returns once they are on disk (one fsync, shared with whatever else
     /// is waiting).
     pub(crate) async fn durable(&self, entries: Vec<Entry>) -> Result<(), JournalError> {
+        if self.discard {
+            return Ok(());
+        }
         let (ack, acked) = oneshot::channel();
         {
             let mut inbox = self.open_inbox()?;
@@ -134,6 +148,9 @@ impl JournalWriter {
     /// Writes `entry`; it reaches the file within a few milliseconds (or with the next
     /// [`JournalWriter::durable`]), the disk with the next fsync.
     pub(crate) fn record(&self, entry: Entry) -> Result<(), JournalError> {
+        if self.discard {
+            return Ok(());
+        }
         let wake = {
             let mut inbox = self.open_inbox()?;
             inbox.entries.push(entry);
@@ -160,6 +177,9 @@ impl JournalWriter {
     /// Writes and fsyncs everything sent so far, then stops the writer. Blocks: call it from
     /// `spawn_blocking` in async code.
     pub(crate) fn close(mut self) -> Result<(), JournalError> {
+        if self.discard {
+            return Ok(());
+        }
         self.stop().unwrap_or_else(|| {
             Err(JournalError::WriterGone("the writer thread did not start".into()))
         })
