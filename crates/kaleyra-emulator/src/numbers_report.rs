@@ -15,6 +15,9 @@ pub struct NumbersReport {
     /// faults are not counted here.
     #[serde(default)]
     pub throttled: u64,
+    /// Records created, every page together (the same on every page, as `received` is).
+    #[serde(default)]
+    pub created: u64,
     /// One entry per `wa_number` that came in a valid, authenticated request (this page's).
     pub numbers: Vec<NumberEntry>,
     /// Numbers in all, every page together.
@@ -45,7 +48,8 @@ impl NumbersReport {
         self.numbers.iter().find(|entry| entry.wa_number == wa_number)
     }
 
-    /// Records created, all numbers of this report together (of this page, for a page).
+    /// Records created, the numbers of this report together: of this page only, for a page
+    /// (see [`NumbersReport::created`] for every page).
     pub fn creations(&self) -> u64 {
         self.numbers.iter().map(|entry| entry.creations).sum()
     }

@@ -112,6 +112,11 @@ impl RunningEmulator {
         format!("{}://{}", self.scheme, self.local_addr)
     }
 
+    /// What it was started with: its account (`sid`, `api_key`), limits and latency.
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.shared.config
+    }
+
     /// What was created, every number at once (`GET /__emulator/numbers` gives it in pages).
     pub fn numbers(&self) -> NumbersReport {
         self.shared.report()

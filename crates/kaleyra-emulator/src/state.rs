@@ -84,10 +84,14 @@ impl Shared {
     }
 
     pub(crate) fn report(&self) -> NumbersReport {
-        let numbers = self.store().entries();
+        let (numbers, created) = {
+            let store = self.store();
+            (store.entries(), store.records())
+        };
         NumbersReport {
             received: self.received.load(Ordering::Relaxed),
             throttled: self.throttled.load(Ordering::Relaxed),
+            created,
             total_numbers: numbers.len() as u64,
             numbers,
             next_offset: None,
@@ -96,14 +100,15 @@ impl Shared {
 
     /// One page of the report: at most `limit` numbers from the `offset`-th.
     pub(crate) fn report_page(&self, offset: usize, limit: usize) -> NumbersReport {
-        let (numbers, total) = {
+        let (numbers, total, created) = {
             let store = self.store();
-            (store.page(offset, limit), store.len())
+            (store.page(offset, limit), store.len(), store.records())
         };
         let end = offset.saturating_add(numbers.len());
         NumbersReport {
             received: self.received.load(Ordering::Relaxed),
             throttled: self.throttled.load(Ordering::Relaxed),
+            created,
             numbers,
             total_numbers: total as u64,
             next_offset: (end < total).then_some(end as u64),

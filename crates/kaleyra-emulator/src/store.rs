@@ -75,6 +75,11 @@ impl Store {
         self.page(0, usize::MAX)
     }
 
+    /// Records created, all numbers together.
+    pub(crate) fn records(&self) -> u64 {
+        self.records as u64
+    }
+
     /// Numbers in all.
     pub(crate) fn len(&self) -> usize {
         self.numbers.len()

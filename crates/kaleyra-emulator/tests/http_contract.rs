@@ -329,6 +329,10 @@ async fn the_admin_listing_comes_in_pages() {
     );
     let (_, last) = page("?offset=4&limit=2").await;
     assert_eq!(numbers(&last), ["\"+13236550004\""]);
+    // The totals are every page's, on every page.
+    for page in [&first, &last] {
+        assert_eq!((page["created"].as_u64(), page["received"].as_u64()), (Some(5), Some(5)));
+    }
     assert!(last.get("next_offset").is_none(), "{last}");
     let (_, all) = page("").await;
     assert_eq!(numbers(&all).len(), 5);

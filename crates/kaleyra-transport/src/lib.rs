@@ -4,6 +4,8 @@
 mod client;
 mod config;
 mod connector;
+#[cfg(feature = "emulator")]
+mod emulator;
 mod env;
 mod error;
 mod prepared;
