@@ -61,16 +61,7 @@ fn check_fields<'a, R: RequestFields + ?Sized>(
         match check_field(field, value, rules) {
             Ok(Some(accepted)) => accept(field, accepted),
             Ok(None) => {}
-            Err(kind) => {
-                // The API's message for a number is one sentence for every case; say which.
-                let hint = match (kind, value) {
-                    (ProblemKind::InvalidNumber, Some(value)) => {
-                        kaleyra_phone::check(value).err().map(|why| why.to_string())
-                    }
-                    _ => None,
-                };
-                problems.push(Problem::new(field, kind).with_hint(hint));
-            }
+            Err(Refused { kind, hint }) => problems.push(Problem::new(field, kind).with_hint(hint)),
         }
     }
     if problems.is_empty() { Ok(()) } else { Err(Rejection::new(problems)) }
@@ -97,16 +88,28 @@ pub(crate) enum Accepted<'a> {
     },
 }
 
+/// Why a value was refused, and for a number which of the cases the API's one sentence covers.
+struct Refused {
+    kind: ProblemKind,
+    hint: Option<String>,
+}
+
+impl From<ProblemKind> for Refused {
+    fn from(kind: ProblemKind) -> Self {
+        Refused { kind, hint: None }
+    }
+}
+
 /// Checks one trimmed value: `None` when it is absent (and may be).
 #[inline]
 fn check_field<'a>(
     field: Field,
     value: Option<&'a str>,
     rules: &Rules,
-) -> Result<Option<Accepted<'a>>, ProblemKind> {
+) -> Result<Option<Accepted<'a>>, Refused> {
     let value = match value {
-        Some("") if field == Field::DisplayImage => return Err(ProblemKind::Empty),
-        None | Some("") if field.is_mandatory() => return Err(ProblemKind::Missing),
+        Some("") if field == Field::DisplayImage => return Err(ProblemKind::Empty.into()),
+        None | Some("") if field.is_mandatory() => return Err(ProblemKind::Missing.into()),
         // An empty optional field is as good as absent (a blank spreadsheet cell).
         None | Some("") => return Ok(None),
         Some(value) => value,
@@ -114,17 +117,19 @@ fn check_field<'a>(
     if let Some(max) = rules.limits.max_chars(field) {
         // Byte length bounds the character count from above: skip the count for short values.
         if value.len() > max && value.chars().count() > max {
-            return Err(ProblemKind::TooLong { max });
+            return Err(ProblemKind::TooLong { max }.into());
         }
     }
     let valid = match field {
         Field::DisplayName | Field::Address | Field::BusinessDescription => true,
-        Field::WaNumber => match kaleyra_phone::check(value) {
-            Ok(number) => {
-                return Ok(Some(Accepted::Number { value, region: number.region() }));
-            }
-            Err(_) => false,
-        },
+        Field::WaNumber => {
+            return match kaleyra_phone::check(value) {
+                Ok(number) => Ok(Some(Accepted::Number { value, region: number.region() })),
+                Err(why) => {
+                    Err(Refused { kind: ProblemKind::InvalidNumber, hint: Some(why.to_string()) })
+                }
+            };
+        }
         Field::BusinessCategory => {
             let category = Category::parse(value).ok_or(ProblemKind::InvalidCategory)?;
             return Ok(Some(Accepted::Category(category)));
@@ -136,9 +141,8 @@ fn check_field<'a>(
     };
     match (valid, field) {
         (true, _) => Ok(Some(Accepted::Text(value))),
-        (false, Field::WaNumber) => Err(ProblemKind::InvalidNumber),
-        (false, Field::ContactEmail) => Err(ProblemKind::InvalidEmail),
-        (false, _) => Err(ProblemKind::InvalidUrl),
+        (false, Field::ContactEmail) => Err(ProblemKind::InvalidEmail.into()),
+        (false, _) => Err(ProblemKind::InvalidUrl.into()),
     }
 }
 

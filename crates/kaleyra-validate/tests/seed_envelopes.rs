@@ -150,3 +150,28 @@ fn unknown_keys_are_not_sent() {
         r#"{"display_name":"xyz","wa_number":"+13236550017"}"#
     );
 }
+
+#[test]
+fn an_invalid_number_says_which_case_it_is_beside_the_apis_one_sentence() {
+    let hint = |number: &str| {
+        let mut request = sample();
+        request.set(Field::WaNumber, Some(number.to_owned()));
+        let rejection = validate(&request).unwrap_err();
+        let problem = &rejection.problems()[0];
+        assert_eq!(
+            (problem.field(), problem.kind()),
+            (Field::WaNumber, ProblemKind::InvalidNumber)
+        );
+        // The envelope stays the API's; the hint is ours, beside it.
+        assert!(!rejection.to_json().contains(problem.hint().unwrap()), "{number}");
+        problem.hint().unwrap().to_owned()
+    };
+    assert_eq!(hint("13236550017"), "not `+` followed by 2 to 15 digits");
+    assert_eq!(hint("+2891234567"), "no country calling code starts it");
+    assert!(hint("+2130983123456").contains("drop"), "{}", hint("+2130983123456"));
+    assert_eq!(hint("+1323"), "not a valid number for country code +1");
+    // Every other problem has none.
+    let mut request = sample();
+    request.set(Field::ContactEmail, Some("nobody".to_owned()));
+    assert_eq!(validate(&request).unwrap_err().problems()[0].hint(), None);
+}
