@@ -35,29 +35,46 @@ impl Answer {
         })
     }
 
-    fn status(&self) -> StatusCode {
-        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    /// The answer as the spec gives it, to adjust before [`Draft::failure`].
+    fn draft(&self, values: &[(&str, &str)]) -> Draft {
+        Draft {
+            status: StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            code: self.code.to_owned(),
+            kind: self.kind,
+            parameter: self.parameter.to_owned(),
+            message: self.message(values),
+            top: None,
+            retry_after: None,
+        }
     }
 
-    /// The answer, its code at the top level too.
+    /// The answer as the spec gives it, its code at the top level too.
     fn failure(&self, values: &[(&str, &str)]) -> Failure {
-        let message = self.message(values);
-        let top = (Code::new(self.code), message.clone());
-        failure_with_top(self.status(), self.code, self.kind, self.parameter, message, top)
+        self.draft(values).failure()
     }
 }
 
-fn failure_with_top(
+/// An answer being made: the spec's, with what this occasion changes.
+struct Draft {
     status: StatusCode,
-    code: &str,
-    kind: &str,
-    parameter: &str,
+    code: String,
+    kind: &'static str,
+    parameter: String,
     message: String,
-    (top_code, top_message): (Code, String),
-) -> Failure {
-    let detail = ErrorDetail::new(Code::new(code), kind, parameter, message);
-    let envelope = ErrorEnvelope::Full(FullErrorEnvelope::new(top_code, top_message, detail));
-    Failure { status, body: envelope.to_json(), retry_after: None }
+    /// The top-level code and message; the detail's when `None`.
+    top: Option<(Code, String)>,
+    retry_after: Option<u64>,
+}
+
+impl Draft {
+    fn failure(self) -> Failure {
+        let code = Code::new(&self.code);
+        let (top_code, top_message) =
+            self.top.unwrap_or_else(|| (code.clone(), self.message.clone()));
+        let detail = ErrorDetail::new(code, self.kind, self.parameter, self.message);
+        let envelope = ErrorEnvelope::Full(FullErrorEnvelope::new(top_code, top_message, detail));
+        Failure { status: self.status, body: envelope.to_json(), retry_after: self.retry_after }
+    }
 }
 
 /// 401: wrong or missing `api-key`, or a SID the key does not belong to. One answer for all, so
@@ -68,18 +85,16 @@ pub(crate) fn unauthorized() -> Failure {
 
 /// 409: the number already exists for this account. Top-level `E947` like every failed create.
 pub(crate) fn duplicate() -> Failure {
-    let answer = generated::E909;
-    let top = (Code::E947, FAILED_MESSAGE.to_owned());
-    let message = answer.message(&[]);
-    failure_with_top(answer.status(), answer.code, answer.kind, answer.parameter, message, top)
+    let mut draft = generated::E909.draft(&[]);
+    draft.top = Some((Code::E947, FAILED_MESSAGE.to_owned()));
+    draft.failure()
 }
 
 /// 400: the body is not a JSON object of strings; `parameter` is the field at fault, or `body`.
 pub(crate) fn malformed_body(parameter: &str, detail: &str) -> Failure {
-    let answer = generated::E900;
-    let message = answer.message(&[("detail", detail)]);
-    let top = (Code::new(answer.code), message.clone());
-    failure_with_top(answer.status(), answer.code, answer.kind, parameter, message, top)
+    let mut draft = generated::E900.draft(&[("detail", detail)]);
+    parameter.clone_into(&mut draft.parameter);
+    draft.failure()
 }
 
 /// 413: the body is larger than the limit.
@@ -119,21 +134,19 @@ pub(crate) fn bad_fault_header(detail: &str) -> Failure {
 
 /// 429: rate limited, with `Retry-After`.
 pub(crate) fn rate_limited(retry_after: u64) -> Failure {
-    let mut failure = generated::E929.failure(&[("retry_after", &retry_after.to_string())]);
-    failure.retry_after = Some(retry_after);
-    failure
+    let mut draft = generated::E929.draft(&[("retry_after", &retry_after.to_string())]);
+    draft.retry_after = Some(retry_after);
+    draft.failure()
 }
 
 /// A 5xx, injected: `E950` + the last two digits of the status.
 pub(crate) fn server_error(status: StatusCode, retry_after: Option<u64>) -> Failure {
-    let answer = generated::E950;
-    let code = format!("E9{}", status.as_u16() % 100 + 50);
     let reason = status.canonical_reason().unwrap_or("Server error");
-    let message = answer.message(&[("reason", reason)]);
-    let top = (Code::new(&code), message.clone());
-    let mut failure = failure_with_top(status, &code, answer.kind, answer.parameter, message, top);
-    failure.retry_after = retry_after;
-    failure
+    let mut draft = generated::E950.draft(&[("reason", reason)]);
+    draft.status = status;
+    draft.code = format!("E9{}", status.as_u16() % 100 + 50);
+    draft.retry_after = retry_after;
+    draft.failure()
 }
 
 #[cfg(test)]
