@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kaleyra_bulk::import::{
-    self, Concurrency, Import, ImportError, ImportOptions, Observer, RowOutcome, Silent, Summary,
+    self, Concurrency, Import, ImportError, ImportOptions, Observer, RowOutcome, RowRejection,
+    Silent, Summary,
 };
 use kaleyra_bulk::journal::RowState;
 use kaleyra_bulk::{Format, report};
@@ -412,7 +413,9 @@ async fn the_builder_runs_an_import_and_an_observer_sees_each_row() {
     let mut created = BTreeSet::new();
     for (row, outcome) in outcomes {
         match (row % 10, outcome) {
-            (3 | 7, RowOutcome::Rejected { http_status: 0, code, .. }) => assert_eq!(code, "E413"),
+            (3 | 7, RowOutcome::Rejected(RowRejection { http_status: 0, code, .. })) => {
+                assert_eq!(code, "E413")
+            }
             (_, RowOutcome::Created { id, status: 2 }) => assert!(created.insert(id)),
             (_, other) => panic!("row {row}: {other:?}"),
         }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kaleyra_bulk::import::{Import, ImportError, Observer, RowOutcome};
+use kaleyra_bulk::import::{Import, ImportError, Observer, RowOutcome, RowRejection};
 use kaleyra_emulator::{Fault, FaultPlan, RunningEmulator};
 use kaleyra_model::AddNumberRequest;
 use kaleyra_transport::{Client, RetryPolicy};
@@ -75,7 +75,7 @@ async fn requests_without_a_journal_are_told_by_id_and_leave_nothing_on_disk() {
         (0..20).map(|n| n * 1000).collect::<Vec<_>>()
     );
     match &rows[&7000] {
-        RowOutcome::Rejected { http_status: 0, parameter, .. } => {
+        RowOutcome::Rejected(RowRejection { http_status: 0, parameter, .. }) => {
             assert_eq!(parameter, "display_name");
         }
         other => panic!("row 7000: {other:?}"),

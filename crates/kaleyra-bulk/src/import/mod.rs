@@ -29,6 +29,8 @@ pub use options::{Concurrency, ImportOptions};
 pub use pipeline::run;
 pub use summary::{Counts, Pace, Summary};
 
+pub use crate::journal::RowRejection;
+
 /// An import, set up step by step: the client and the rows (a file, or the caller's requests),
 /// then only what differs from the defaults of [`ImportOptions::new`]. [`Import::run`] runs it.
 ///

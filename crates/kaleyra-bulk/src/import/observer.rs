@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::summary::{Counts, Pace};
-use crate::journal::Entry;
+use crate::journal::{Entry, RowRejection};
 
 /// Told about the input once, then about every row: its outcome and the run's counts.
 /// Called from the import's tasks: keep it quick (hand work to a channel).
@@ -55,18 +55,8 @@ pub enum RowOutcome {
     },
     /// Sent again after an unknown outcome, and the API says it exists: created before.
     Exists,
-    /// Rejected: by the API, or here before sending (`http_status` 0), with the envelope's
-    /// code, parameter and message (`E900`/`E920` for a row that is not a request).
-    Rejected {
-        /// The HTTP status; 0 when the row was not sent.
-        http_status: u16,
-        /// The error code.
-        code: String,
-        /// The field at fault, when one is.
-        parameter: String,
-        /// The message.
-        message: String,
-    },
+    /// Rejected: by the API, or here before sending (`http_status` 0).
+    Rejected(RowRejection),
     /// Sent, and nobody can tell whether it was created.
     Unknown {
         /// Why.
@@ -87,12 +77,14 @@ impl RowOutcome {
         Some(match entry {
             Entry::Created { id, status, .. } => RowOutcome::Created { id: *id, status: *status },
             Entry::Exists { .. } => RowOutcome::Exists,
-            Entry::Rejected { http_status, code, parameter, message, .. } => RowOutcome::Rejected {
-                http_status: *http_status,
-                code: code.clone(),
-                parameter: parameter.clone(),
-                message: message.clone(),
-            },
+            Entry::Rejected { http_status, code, parameter, message, .. } => {
+                RowOutcome::Rejected(RowRejection {
+                    http_status: *http_status,
+                    code: code.clone(),
+                    parameter: parameter.clone(),
+                    message: message.clone(),
+                })
+            }
             Entry::Unknown { reason, .. } => RowOutcome::Unknown { reason: reason.clone() },
             Entry::Failed { reason, .. } => RowOutcome::Failed { reason: reason.clone() },
             Entry::Begin { .. }

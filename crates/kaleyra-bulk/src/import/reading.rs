@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 
 use super::intents::Ready;
 use super::{ImportError, ImportOptions, RowOutcome};
-use crate::journal::{JournalState, RowState};
+use crate::journal::{JournalState, RowRejection, RowState};
 use crate::rows::RowError;
 
 /// A row as a source gives it: its key in the journal, and the request or why it is none.
@@ -91,21 +91,21 @@ pub(super) fn read_rows(
                 Ok(Err(rejection)) => {
                     let envelope = rejection.envelope();
                     let detail = envelope.detail();
-                    let outcome = RowOutcome::Rejected {
+                    let outcome = RowOutcome::Rejected(RowRejection {
                         http_status: 0,
                         code: detail.code.to_string(),
                         parameter: detail.parameter.clone(),
                         message: detail.message.clone(),
-                    };
+                    });
                     Work::Rejected { row: index, outcome }
                 }
                 Err(error) => {
-                    let outcome = RowOutcome::Rejected {
+                    let outcome = RowOutcome::Rejected(RowRejection {
                         http_status: 0,
                         code: error.code().to_owned(),
                         parameter: String::new(),
                         message: error.to_string(),
-                    };
+                    });
                     Work::Rejected { row: index, outcome }
                 }
             },

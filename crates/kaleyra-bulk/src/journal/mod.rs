@@ -67,21 +67,26 @@ pub enum RowState {
     Failed,
 }
 
+/// Why a row was rejected: the API's envelope, or this crate's own before sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RowRejection {
+    /// The HTTP status; 0 when the row was never sent.
+    pub http_status: u16,
+    /// The envelope's error code (`E900`/`E920` for a row that is not a request).
+    pub code: String,
+    /// The field at fault, when one is.
+    pub parameter: String,
+    /// The envelope's message.
+    pub message: String,
+}
+
 /// Details kept for the reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Detail {
-    /// The API's answer to a rejected row.
-    Rejected {
-        /// The HTTP status (0 when the row was never sent).
-        http_status: u16,
-        /// The error code of the envelope.
-        code: String,
-        /// The field at fault.
-        parameter: String,
-        /// The envelope's message.
-        message: String,
-    },
+    /// Why the row was rejected.
+    Rejected(RowRejection),
     /// Why a row is unknown or failed, in words.
     Reason(String),
 }
@@ -165,12 +170,12 @@ impl JournalState {
             Entry::Rejected { row, http_status, code, parameter, message } => {
                 self.details.insert(
                     *row,
-                    Detail::Rejected {
+                    Detail::Rejected(RowRejection {
                         http_status: *http_status,
                         code: code.clone(),
                         parameter: parameter.clone(),
                         message: message.clone(),
-                    },
+                    }),
                 );
                 (*row, RowState::Rejected)
             }

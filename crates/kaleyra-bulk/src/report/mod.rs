@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use kaleyra_validate::validate;
 
-use crate::journal::{Detail, JournalState, RowState};
+use crate::journal::{Detail, JournalState, RowRejection, RowState};
 use crate::rows::{InputError, Original, RowError, RowReader};
 
 pub use manifest::{MANIFEST, Manifest};
@@ -183,7 +183,13 @@ fn write_reports(
             }
             RowState::Rejected => {
                 let (http_status, code, parameter, message) = match state.detail(index) {
-                    Some(Detail::Rejected { http_status, code, parameter, message }) => (
+                    Some(Detail::Rejected(RowRejection {
+                        http_status,
+                        code,
+                        parameter,
+                        message,
+                        ..
+                    })) => (
                         http_status.to_string(),
                         code.as_str(),
                         parameter.as_str(),
