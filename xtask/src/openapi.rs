@@ -264,3 +264,22 @@ const SCHEMAS: &str = r##"    NumberRecord:
         error:
           $ref: "#/components/schemas/ErrorDetail"
 "##;
+
+#[cfg(test)]
+mod tests {
+    use kaleyra_model::RecordKey;
+
+    /// The record's schema lists the model's keys, in the model's order: a key added to the
+    /// model and not here fails this test.
+    #[test]
+    fn the_record_schema_lists_the_models_keys() {
+        let record = super::SCHEMAS.split("    SuccessEnvelope:").next().unwrap_or_default();
+        let listed: Vec<&str> = record
+            .lines()
+            .filter_map(|line| Some(line.strip_prefix("        ")?.split_once(':')?.0))
+            .filter(|name| !name.starts_with(' '))
+            .collect();
+        let keys: Vec<&str> = RecordKey::ALL.iter().map(|key| key.as_str()).collect();
+        assert_eq!(listed, keys);
+    }
+}
