@@ -33,7 +33,7 @@ pub(super) struct Shared {
 }
 
 /// Requests in flight at the start of an adaptive import.
-const INITIAL_CONCURRENCY: usize = 16;
+const INITIAL_CONCURRENCY: usize = 32;
 
 impl Shared {
     /// Nothing counted yet; the pace as `options` set it.
