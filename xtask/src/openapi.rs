@@ -86,7 +86,7 @@ pub fn document(root: &Path, spec: &Spec) -> Result<String, String> {
     let _ = writeln!(
         out,
         "              examples:\n                created:\n                  value: {}",
-        example(root, "success.json")?
+        example(root, "responses/success.json")?
     );
     let _ = writeln!(
         out,
@@ -95,9 +95,9 @@ pub fn document(root: &Path, spec: &Spec) -> Result<String, String> {
     );
     out.push_str("          content:\n            application/json:\n              schema:\n                oneOf:\n                  - $ref: \"#/components/schemas/FullErrorEnvelope\"\n                  - $ref: \"#/components/schemas/BareErrorEnvelope\"\n              examples:\n");
     for (name, file) in [
-        ("missing_mandatory", "missing_mandatory.json"),
-        ("invalid_category", "invalid_category.json"),
-        ("empty_display_image", "empty_display_image.json"),
+        ("missing_mandatory", "responses/missing_mandatory.json"),
+        ("invalid_category", "responses/invalid_category.json"),
+        ("empty_display_image", "responses/empty_display_image.json"),
     ] {
         let _ = writeln!(
             out,

@@ -59,8 +59,8 @@ pub enum InputError {
     /// The header names a column twice.
     #[error("the header names `{0}` twice")]
     DuplicateColumn(String),
-    /// A CSV without even a header row.
-    #[error("the input is empty: no header row")]
+    /// A CSV whose first line names no column, above rows.
+    #[error("the first line names no column: the header must come first")]
     NoHeader,
 }
 
@@ -154,6 +154,7 @@ enum Inner {
         /// For each column, the API field it fills (None: passed through to the reports only).
         fields: Vec<Option<Field>>,
         record: csv::StringRecord,
+        delimiter: u8,
     },
     Jsonl {
         reader: BufReader<Box<dyn Read + Send>>,
@@ -168,9 +169,14 @@ impl RowReader {
     pub fn new(input: Box<dyn Read + Send>, format: Format) -> Result<RowReader, InputError> {
         let inner = match format {
             Format::Csv => {
+                let mut input = BufReader::with_capacity(64 * 1024, input);
+                let delimiter = delimiter(input.fill_buf()?);
                 let lines = Arc::new(Mutex::new(Lines::default()));
-                let counted = LineCounter { inner: input, lines: lines.clone() };
-                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(counted);
+                let counted = LineCounter { inner: Box::new(input), lines: lines.clone() };
+                let mut reader = csv::ReaderBuilder::new()
+                    .flexible(true)
+                    .delimiter(delimiter)
+                    .from_reader(counted);
                 let header: Vec<String> = reader
                     .headers()
                     .map_err(csv_error)?
@@ -182,8 +188,16 @@ impl RowReader {
                     )
                     .map(|name| name.trim().to_owned())
                     .collect();
+                let mut record = csv::StringRecord::new();
                 if header.iter().all(String::is_empty) {
-                    return Err(InputError::NoHeader);
+                    // Nothing at all is a file of no rows, like a header alone; a blank header
+                    // above rows names no column.
+                    if reader.read_record(&mut record).map_err(csv_error)? {
+                        return Err(InputError::NoHeader);
+                    }
+                    let (header, fields) = (Vec::new(), Vec::new());
+                    let inner = Inner::Csv { reader, lines, header, fields, record, delimiter };
+                    return Ok(RowReader { inner, next_index: 0 });
                 }
                 let mut fields = Vec::with_capacity(header.len());
                 for name in &header {
@@ -198,7 +212,7 @@ impl RowReader {
                         return Err(InputError::MissingColumn(mandatory.as_str()));
                     }
                 }
-                Inner::Csv { reader, lines, header, fields, record: csv::StringRecord::new() }
+                Inner::Csv { reader, lines, header, fields, record, delimiter }
             }
             Format::Jsonl => {
                 Inner::Jsonl { reader: BufReader::new(input), line: 0, buffer: String::new() }
@@ -222,6 +236,29 @@ impl RowReader {
         match &self.inner {
             Inner::Csv { header, .. } => header.clone(),
             Inner::Jsonl { .. } => vec!["request".to_owned()],
+        }
+    }
+
+    /// What separates a CSV's cells: `,`, or `;` or a tab when the header has no comma and
+    /// one of those (as spreadsheets set to some locales write). None for JSONL.
+    pub fn delimiter(&self) -> Option<char> {
+        match &self.inner {
+            Inner::Csv { delimiter, .. } => Some(char::from(*delimiter)),
+            Inner::Jsonl { .. } => None,
+        }
+    }
+
+    /// The CSV columns that name no field of the API: they are not sent (the reports keep
+    /// them). None for JSONL, whose unknown keys are told per row.
+    pub fn unknown_columns(&self) -> Vec<&str> {
+        match &self.inner {
+            Inner::Csv { header, fields, .. } => header
+                .iter()
+                .zip(fields)
+                .filter(|(_, field)| field.is_none())
+                .map(|(name, _)| name.as_str())
+                .collect(),
+            Inner::Jsonl { .. } => Vec::new(),
         }
     }
 
@@ -360,6 +397,23 @@ impl Lines {
     }
 }
 
+/// The delimiter the header line (the start of `head`) uses: a comma unless it has none and has
+/// semicolons or tabs, then the more frequent of those.
+fn delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let count = |delimiter: u8| line.iter().filter(|&&b| b == delimiter).count();
+    match (count(b','), count(b';'), count(b'\t')) {
+        (0, semicolons, tabs) if semicolons > 0 || tabs > 0 => {
+            if semicolons >= tabs {
+                b';'
+            } else {
+                b'\t'
+            }
+        }
+        _ => b',',
+    }
+}
+
 struct LineCounter {
     inner: Box<dyn Read + Send>,
     lines: Arc<Mutex<Lines>>,
@@ -423,6 +477,38 @@ mod tests {
     }
 
     #[test]
+    fn semicolons_or_tabs_in_a_header_without_commas_are_the_delimiter() {
+        let reader = |text: &str| {
+            RowReader::new(Box::new(std::io::Cursor::new(text.as_bytes().to_vec())), Format::Csv)
+                .unwrap()
+        };
+        for (text, delimiter) in [
+            ("display_name,wa_number\nShop; Inc.,+13236550017\n", ','),
+            ("display_name;wa_number\n\"Shop, Inc.\";+13236550017\n", ';'),
+            ("display_name\twa_number\nShop\t+13236550017\n", '\t'),
+            // A comma in the header wins over any semicolon.
+            ("display_name,wa_number,note;x\n", ','),
+        ] {
+            assert_eq!(reader(text).delimiter(), Some(delimiter), "{text:?}");
+        }
+        let read =
+            rows("display_name;wa_number;crm_id\n\"Shop, Inc.\";+13236550017;7\n", Format::Csv)
+                .unwrap();
+        let request = read[0].request.as_ref().unwrap();
+        assert_eq!(request.display_name.as_deref(), Some("Shop, Inc."));
+        assert_eq!(request.wa_number.as_deref(), Some("+13236550017"));
+        assert_eq!(reader("display_name;wa_number;crm_id\n").unknown_columns(), ["crm_id"]);
+    }
+
+    #[test]
+    fn an_empty_csv_is_a_file_of_no_rows_like_a_header_alone() {
+        assert!(rows("", Format::Csv).unwrap().is_empty());
+        assert!(rows("display_name,wa_number\n", Format::Csv).unwrap().is_empty());
+        // A first line of empty names above rows names no column: an error, not an empty file.
+        assert!(matches!(rows(",\nShop,+13236550017\n", Format::Csv), Err(InputError::NoHeader)));
+    }
+
+    #[test]
     fn a_ragged_row_is_a_problem_of_that_row() {
         let text = "display_name,wa_number,crm_id\n\
                     a,+13236550017,1\n\
@@ -475,7 +561,6 @@ mod tests {
             rows("wa_number,display_name,wa_number\n", Format::Csv),
             Err(InputError::DuplicateColumn(_))
         ));
-        assert!(matches!(rows("", Format::Csv), Err(InputError::NoHeader)));
     }
 
     #[test]

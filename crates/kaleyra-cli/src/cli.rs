@@ -213,7 +213,9 @@ pub struct FieldArgs {
     pub wa_number: Option<String>,
     #[arg(long)]
     pub address: Option<String>,
-    /// URL that receives the incoming-message callbacks.
+    /// URL that receives the incoming-message callbacks; Kaleyra also calls it (GET with
+    /// display_phone_number, event, current_limit) when the quality rating or messaging limit
+    /// changes.
     #[arg(long)]
     pub incoming_url: Option<String>,
     /// URL of the profile image.
@@ -240,7 +242,8 @@ pub struct ConnectionArgs {
     /// beats KALEYRA_API_KEY and KALEYRA_API_KEY_FILE.
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
-    /// API base URL; beats KALEYRA_BASE_URL and KALEYRA_REGION.
+    /// API base URL; beats KALEYRA_BASE_URL and KALEYRA_REGION. Use the "API domain" Kaleyra's
+    /// console shows for the key when it differs from the region's host.
     #[arg(long, value_name = "URL", conflicts_with = "region")]
     pub base_url: Option<String>,
     /// Regional host; beats KALEYRA_BASE_URL and KALEYRA_REGION.

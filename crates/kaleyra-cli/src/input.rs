@@ -14,12 +14,21 @@ pub struct Source {
     pub text: String,
 }
 
+/// Refuses a directory by name, before anything tries to read it or tell its format.
+pub fn not_a_directory(path: &Path) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::Usage(format!("{}: is a directory, not a file", path.display())));
+    }
+    Ok(())
+}
+
 /// Reads `path`, or stdin when it is `None` or `-`.
 pub fn read(path: Option<&Path>) -> Result<Source, CliError> {
     match path {
         None => read_stdin(),
         Some(path) if path == Path::new("-") => read_stdin(),
         Some(path) => {
+            not_a_directory(path)?;
             let name = path.display().to_string();
             let bytes = std::fs::read(path)
                 .map_err(|source| CliError::Read { name: name.clone(), source })?;

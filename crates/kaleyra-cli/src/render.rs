@@ -62,9 +62,51 @@ pub fn rejection(
 pub fn unknown_keys(name: &str, request: &kaleyra_model::AddNumberRequest) -> io::Result<()> {
     let mut stderr = io::stderr().lock();
     for key in request.extra.keys() {
-        writeln!(stderr, "warning: {name}: `{key}` is not a field of the API and is not sent")?;
+        writeln!(
+            stderr,
+            "warning: {name}: `{key}` is not a field of the API and is not sent{}",
+            did_you_mean(key)
+        )?;
     }
     Ok(())
+}
+
+/// Says what a CSV header means: a delimiter other than the comma, and each column that is no
+/// field of the API (passed through, never sent).
+pub fn csv_header(name: &str, rows: &kaleyra_bulk::RowReader) -> io::Result<()> {
+    let mut stderr = io::stderr().lock();
+    match rows.delimiter() {
+        Some('\t') => writeln!(stderr, "note: {name}: cells are separated by tabs")?,
+        Some(delimiter) if delimiter != ',' => {
+            writeln!(stderr, "note: {name}: cells are separated by `{delimiter}`")?;
+        }
+        _ => {}
+    }
+    for column in rows.unknown_columns() {
+        // A column that resembles a field is likely a typo that drops the field: a warning.
+        // Others (an id of the caller's) pass through to the reports on purpose: a note.
+        match kaleyra_validate::suggest::field(column) {
+            Some(field) => writeln!(
+                stderr,
+                "warning: {name}: column `{column}` is not a field of the API and is not sent \
+                 (did you mean `{}`?)",
+                field.as_str()
+            )?,
+            None => writeln!(
+                stderr,
+                "note: {name}: column `{column}` is not a field of the API: the reports keep it, \
+                 it is not sent"
+            )?,
+        }
+    }
+    Ok(())
+}
+
+/// ` (did you mean `FIELD`?)` when `name` looks like a misspelt field, else nothing.
+pub fn did_you_mean(name: &str) -> String {
+    kaleyra_validate::suggest::field(name)
+        .map(|field| format!(" (did you mean `{}`?)", field.as_str()))
+        .unwrap_or_default()
 }
 
 /// A problem's message, with its hint (what exactly is wrong) when it has one.

@@ -337,10 +337,11 @@ fn number_add_at(base_url: &str) -> std::process::Output {
 /// screen) is printed with them escaped, and so is an error quoting such text.
 #[test]
 fn server_text_reaches_the_terminal_escaped() {
-    let success =
-        std::fs::read_to_string(common::workspace_root().join("spec/examples/success.json"))
-            .unwrap()
-            .replace("\"name\": \"xyz\"", "\"name\": \"x\\u001b]0;pwned\\u0007\\u001b[2Jy\"");
+    let success = std::fs::read_to_string(
+        common::workspace_root().join("spec/examples/responses/success.json"),
+    )
+    .unwrap()
+    .replace("\"name\": \"xyz\"", "\"name\": \"x\\u001b]0;pwned\\u0007\\u001b[2Jy\"");
     let base_url = hostile_server(move |_| ("200 OK", "application/json", success.clone()));
     let output = number_add_at(&base_url);
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -7,14 +7,16 @@
 use serde::Serialize;
 
 /// The success envelope the vendor's page shows.
-pub const SUCCESS: &str = include_str!("../../../spec/examples/success.json");
+pub const SUCCESS: &str = include_str!("../../../spec/examples/responses/success.json");
 /// The page's envelope for missing mandatory fields.
-pub const MISSING_MANDATORY: &str = include_str!("../../../spec/examples/missing_mandatory.json");
+pub const MISSING_MANDATORY: &str =
+    include_str!("../../../spec/examples/responses/missing_mandatory.json");
 /// The page's envelope for an invalid category.
-pub const INVALID_CATEGORY: &str = include_str!("../../../spec/examples/invalid_category.json");
+pub const INVALID_CATEGORY: &str =
+    include_str!("../../../spec/examples/responses/invalid_category.json");
 /// The page's bare envelope for an empty `display_image`.
 pub const EMPTY_DISPLAY_IMAGE: &str =
-    include_str!("../../../spec/examples/empty_display_image.json");
+    include_str!("../../../spec/examples/responses/empty_display_image.json");
 /// The page's sample request body.
 pub const SAMPLE_REQUEST: &str = include_str!("../../../spec/examples/sample_request.json");
 

@@ -32,7 +32,7 @@ pub(crate) const DEFAULT_LIMITS: [(Field, usize); 9] = [
     (Field::Address, 256),
     (Field::IncomingUrl, 2048),
     (Field::DisplayImage, 2048),
-    (Field::BusinessDescription, 512),
+    (Field::BusinessDescription, 256),
     (Field::BusinessCategory, 64),
     (Field::ContactEmail, 128),
     (Field::Website, 256),

@@ -7,6 +7,7 @@ mod messages;
 mod problem;
 mod rejection;
 mod rules;
+pub mod suggest;
 mod validated;
 
 pub use messages::*;
@@ -131,7 +132,11 @@ fn check_field<'a>(
             };
         }
         Field::BusinessCategory => {
-            let category = Category::parse(value).ok_or(ProblemKind::InvalidCategory)?;
+            let category = Category::parse(value).ok_or_else(|| Refused {
+                kind: ProblemKind::InvalidCategory,
+                hint: suggest::category(value)
+                    .map(|category| format!("did you mean `{category}`?")),
+            })?;
             return Ok(Some(Accepted::Category(category)));
         }
         Field::ContactEmail => !rules.check_formats || format::is_email(value),

@@ -19,6 +19,7 @@ use crate::error::{CliError, Outcome, exit};
 use crate::{credentials, runtime, sandbox};
 
 pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
+    crate::input::not_a_directory(&args.file)?;
     if args.file == Path::new("-") {
         return Err(CliError::Usage(
             "an import needs a file, not stdin: the journal must be able to read it again to resume"
@@ -26,6 +27,10 @@ pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
         ));
     }
     let format = file_format(&args.file, args.format)?;
+    // The import reads the header again itself; a header that cannot be read is its error.
+    if let Ok(rows) = kaleyra_bulk::RowReader::open(&args.file, format) {
+        crate::render::csv_header(&args.file.display().to_string(), &rows)?;
+    }
     let mut options = ImportOptions::new(&args.file, format);
     if let Some(journal) = &args.journal {
         options.journal = journal.clone();
@@ -147,6 +152,9 @@ fn print_summary(
              reports describe, the file it started with; a --resume needs that file back",
             options.input.display()
         )?;
+    }
+    if reports.total() == 0 && !summary.interrupted && !summary.authentication_failed {
+        writeln!(err, "warning: {} has no rows: nothing to import", options.input.display())?;
     }
     if summary.interrupted {
         writeln!(err, "interrupted: the journal is consistent; run again with --resume to finish")?;

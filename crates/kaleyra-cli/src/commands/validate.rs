@@ -11,6 +11,9 @@ use crate::error::{CliError, Outcome};
 use crate::{input, render};
 
 pub fn run(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
+    if let Some(path) = &args.file {
+        input::not_a_directory(path)?;
+    }
     let format = match (args.format, args.file.as_deref()) {
         (Some(FileFormat::Json), _) | (None, None) => None,
         (Some(FileFormat::Csv), _) => Some(Format::Csv),
@@ -46,6 +49,7 @@ fn file(args: &ValidateArgs, format: Format, output: Output) -> Result<Outcome, 
         if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() };
     let rows =
         RowReader::open(&path, format).map_err(|e| CliError::Usage(format!("{name}: {e}")))?;
+    render::csv_header(&name, &rows)?;
     let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let summary = check::check(rows, |problem| print_problem(&mut out, &name, &problem, output))
         .map_err(|e| match e {
@@ -59,6 +63,9 @@ fn file(args: &ValidateArgs, format: Format, output: Output) -> Result<Outcome, 
         "{name}: {} rows: {} valid, {} invalid, {} duplicate wa_number",
         summary.rows, summary.valid, summary.invalid, summary.duplicates
     )?;
+    if summary.rows == 0 {
+        writeln!(err, "warning: {name} has no rows")?;
+    }
     Ok(if summary.all_valid() { Outcome::Success } else { Outcome::Rejected })
 }
 

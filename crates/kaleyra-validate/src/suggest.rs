@@ -1,0 +1,84 @@
+//! "Did you mean": the closest category or field name to a misspelt one.
+
+use kaleyra_model::{Category, Field};
+
+/// The category a misspelt value most likely meant: the closest by edit distance (case and
+/// the separators ` `, `_`, `-`, `&` ignored), if it is close enough to be a typo.
+pub fn category(value: &str) -> Option<Category> {
+    closest(value, Category::ALL.iter().map(|category| (category.as_str(), *category)))
+}
+
+/// The field a misspelt CSV column or JSON key most likely meant (`buisness_category`), if it
+/// is close enough to be a typo.
+pub fn field(name: &str) -> Option<Field> {
+    closest(name, Field::ALL.iter().map(|field| (field.as_str(), *field)))
+}
+
+fn closest<T>(value: &str, candidates: impl Iterator<Item = (&'static str, T)>) -> Option<T> {
+    let value = folded(value);
+    if value.is_empty() {
+        return None;
+    }
+    let (distance, best) = candidates
+        .map(|(name, item)| (distance(&value, &folded(name)), item))
+        .min_by_key(|(distance, _)| *distance)?;
+    // A third of the letters wrong, at most 3: beyond that it is another word, not a typo.
+    (distance <= (value.len() / 3).clamp(1, 3)).then_some(best)
+}
+
+fn folded(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '&'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Levenshtein distance, with a swap of two neighbours counting as one edit (the commonest
+/// typo: `buisness`).
+fn distance(a: &[char], b: &[char]) -> usize {
+    let mut before: Vec<usize> = Vec::new();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(x != y);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            if i > 0 && j > 0 && x == b[j - 1] && a[i - 1] == y {
+                current[j + 1] = current[j + 1].min(before[j - 1] + 1);
+            }
+        }
+        before = std::mem::replace(&mut previous, current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_word_and_other_words_find_none() {
+        assert_eq!(field("buisness_category"), Some(Field::BusinessCategory));
+        assert_eq!(field("Display Name"), Some(Field::DisplayName));
+        assert_eq!(field("wa_numbr"), Some(Field::WaNumber));
+        assert_eq!(field("crm_id"), None);
+        assert_eq!(field("notes"), None);
+        assert_eq!(field(""), None);
+        assert_eq!(category("educaton"), Some(Category::Education));
+        assert_eq!(category("Medical Health"), Some(Category::MedicalAndHealth));
+        assert_eq!(category("Cars"), None);
+        assert_eq!(category("___"), None);
+    }
+
+    #[test]
+    fn distance_counts_edits_and_swaps() {
+        let d = |a: &str, b: &str| {
+            distance(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>())
+        };
+        assert_eq!(d("", ""), 0);
+        assert_eq!(d("abc", ""), 3);
+        assert_eq!(d("kitten", "sitting"), 3);
+        assert_eq!(d("buisness", "business"), 1);
+        assert_eq!(d("same", "same"), 0);
+    }
+}
