@@ -247,7 +247,11 @@ async fn a_run_that_fails_before_sending_leaves_no_journal() {
     let dir = tempfile::tempdir().unwrap();
     let emulator = emulator().await;
     let input = dir.path().join("numbers.csv");
-    for text in [&b",\nx,+13236550001\n"[..], b"name,number\nx,+13236550001\n", b"display_name,wa_number\n\xff,+1\n"] {
+    for text in [
+        &b",\nx,+13236550001\n"[..],
+        b"name,number\nx,+13236550001\n",
+        b"display_name,wa_number\n\xff,+1\n",
+    ] {
         std::fs::write(&input, text).unwrap();
         let error = run(&emulator, options(&input)).await.unwrap_err();
         assert!(!error.after_sending(), "{error:?}");

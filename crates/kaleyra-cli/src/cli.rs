@@ -19,7 +19,8 @@ Environment (a flag given beats the environment, which beats the defaults):
   KALEYRA_API_KEY       API key; never passed on the command line (--api-key-file beats it)
   KALEYRA_API_KEY_FILE  file holding the API key (or --api-key-file)
   KALEYRA_BASE_URL      API base URL (or --base-url), default https://api.kaleyra.io
-  KALEYRA_REGION        in, ap, eu or na (or --region); set only one of the two";
+  KALEYRA_REGION        in, ap, eu or na (or --region); set only one of the two
+  RUST_LOG              log targets and levels, e.g. kaleyra_transport=debug (or -v, -vv)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,8 +34,28 @@ pub struct Cli {
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Text, global = true)]
     pub output: Output,
 
+    /// Log what happens on stderr: -v attempts, retries and their waits; -vv each request's
+    /// timing and the vendor's request id; -vvv everything. RUST_LOG (e.g.
+    /// `kaleyra_transport=debug`) picks the targets instead. The API key is never logged.
+    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// No progress display and no log lines; results and errors only.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// How log lines look: text for people, json (one object per line) for log collectors.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,9 +179,6 @@ pub struct ImportArgs {
     /// Where created.csv, rejected.csv, unknown.csv and failed.csv go (default: FILE-reports/).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     /// Import into an emulator started in this process (needs no account).
     #[arg(long)]
     pub sandbox: bool,

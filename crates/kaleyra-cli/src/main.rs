@@ -9,6 +9,7 @@ mod commands;
 mod credentials;
 mod error;
 mod input;
+mod logging;
 mod printable;
 mod render;
 mod runtime;
@@ -23,12 +24,15 @@ use crate::cli::{Cli, Command, NumberCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(&cli);
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, cli.output),
         Command::Categories => commands::categories::run(cli.output),
         Command::Number(number) => match number.as_ref() {
             NumberCommand::Add(args) => commands::number_add::run(args, cli.output),
-            NumberCommand::Import(args) => commands::number_import::run(args, cli.output),
+            NumberCommand::Import(args) => {
+                commands::number_import::run(args, cli.output, cli.quiet)
+            }
         },
         Command::Emulator(args) => commands::emulator::run(args),
         Command::Completions { shell } => commands::docs::completions(*shell),

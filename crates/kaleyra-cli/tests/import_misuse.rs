@@ -403,3 +403,33 @@ fn a_kill_while_the_reports_are_written_never_leaves_a_mixed_set() {
     assert_eq!(status.code(), Some(0));
     assert_each_created_once(&emulator, 3_000);
 }
+
+/// With stderr a pipe (CI, cron, nohup), progress comes as a plain line every 10 seconds;
+/// `-q` silences it.
+#[test]
+fn a_pipe_gets_a_progress_line_every_ten_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_runtime, emulator) = common::emulator(SID, KEY);
+    emulator.set_faults(FaultPlan::latency_only(Duration::from_millis(50)));
+    let input = dir.path().join("numbers.csv");
+    // About 12 s at 4 requests in flight, 50 ms each.
+    write_csv(&input, 1_000);
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("kaleyra"));
+    command
+        .args(["number", "import", "--concurrency", "4"])
+        .arg(&input)
+        .env_clear()
+        .env("KALEYRA_SID", SID)
+        .env("KALEYRA_API_KEY", KEY)
+        .env("KALEYRA_BASE_URL", emulator.base_url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let (code, stderr) = finish(command.spawn().unwrap());
+    assert_eq!(code, Some(0), "{stderr}");
+    let line = stderr.lines().find(|line| line.starts_with("progress: ")).unwrap_or_else(|| {
+        panic!("no progress line: {stderr}");
+    });
+    assert!(line.contains("/1000 rows, "), "{line}");
+    assert!(line.contains("rows/s, ETA ") && line.contains("; created "), "{line}");
+    assert!(line.contains("unknown 0, failed 0"), "{line}");
+}

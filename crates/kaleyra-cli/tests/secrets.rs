@@ -80,19 +80,33 @@ fn the_key_is_never_printed_logged_journaled_or_reported() {
             KEY,
         ),
     ];
-    for (name, args, key) in runs {
-        let output = common::kaleyra()
-            .current_dir(dir.path())
-            .args(&args)
-            .env("KALEYRA_SID", SID)
-            .env("KALEYRA_API_KEY", key)
-            .env("KALEYRA_BASE_URL", &base)
-            .env("RUST_LOG", "trace")
-            .env("RUST_BACKTRACE", "1")
-            .output()
-            .unwrap();
-        assert_clean(&format!("{name} stdout"), &output.stdout);
-        assert_clean(&format!("{name} stderr"), &output.stderr);
+    // Every log level of every crate (hyper's and h2's too), as text and as JSON, and -vvv.
+    let levels: [(&str, &[&str], &str); 3] = [
+        ("RUST_LOG=trace", &[], "trace"),
+        ("RUST_LOG=trace json", &["--log-format", "json"], "trace"),
+        ("-vvv", &["-vvv"], ""),
+    ];
+    for (level, flags, rust_log) in levels {
+        for (name, args, key) in &runs {
+            let output = common::kaleyra()
+                .current_dir(dir.path())
+                .args(args)
+                .args(flags)
+                .env("KALEYRA_SID", SID)
+                .env("KALEYRA_API_KEY", key)
+                .env("KALEYRA_BASE_URL", &base)
+                .env("RUST_LOG", rust_log)
+                .env("RUST_BACKTRACE", "1")
+                .output()
+                .unwrap();
+            assert_clean(&format!("{name} {level} stdout"), &output.stdout);
+            assert_clean(&format!("{name} {level} stderr"), &output.stderr);
+            if *name == "add created" {
+                // The logs were on: the test would prove nothing otherwise.
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                assert!(stderr.contains("sending") && stderr.contains("answered"), "{stderr}");
+            }
+        }
     }
     // The key from a file, and a refused key file: same rule.
     let output = common::kaleyra()

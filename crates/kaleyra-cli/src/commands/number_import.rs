@@ -18,7 +18,7 @@ use crate::cli::{ImportArgs, Output};
 use crate::error::{CliError, Outcome, exit};
 use crate::{credentials, runtime, sandbox};
 
-pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
+pub fn run(args: &ImportArgs, output: Output, quiet: bool) -> Result<Outcome, CliError> {
     crate::input::not_a_directory(&args.file)?;
     if args.file == Path::new("-") {
         return Err(CliError::Usage(
@@ -47,7 +47,7 @@ pub fn run(args: &ImportArgs, output: Output) -> Result<Outcome, CliError> {
     options.max_retry_wait = Duration::from_secs(args.connection.max_retry_wait);
     options.resume = args.resume;
     options.retry_unknown = args.retry_unknown;
-    runtime::build()?.block_on(import(args, options, output))
+    runtime::build()?.block_on(import(args, options, output, quiet))
 }
 
 /// The format named, else the one the extension implies.
@@ -71,6 +71,7 @@ async fn import(
     args: &ImportArgs,
     options: ImportOptions,
     output: Output,
+    quiet: bool,
 ) -> Result<Outcome, CliError> {
     let (builder, emulator) = sandbox::or_account(args.sandbox, &args.connection).await?;
     // 429s are handled by the importer, which pauses every worker at once.
@@ -78,21 +79,34 @@ async fn import(
         RetryPolicy { retry_rate_limited: false, ..credentials::retry_policy(&args.connection) };
     let client = builder.retry_policy(retry).build()?;
 
-    let progress = progress_bar(args);
-    let observer: Arc<dyn Observer> = match &progress {
-        // A CSV's first line names the columns.
-        Some(bar) => Arc::new(Bar {
-            bar: bar.clone(),
-            header_lines: u64::from(options.format == Format::Csv),
-            pace: Mutex::new(None),
-        }),
-        None => Arc::new(Silent),
+    // A CSV's first line names the columns.
+    let header_lines = u64::from(options.format == Format::Csv);
+    let terminal = std::io::stderr().is_terminal();
+    let progress = (!quiet && terminal).then(progress_bar);
+    let lines = (!quiet && !terminal).then(|| Arc::new(Lines::new(header_lines)));
+    let observer: Arc<dyn Observer> = match (&progress, &lines) {
+        (Some(bar), _) => Arc::new(Bar { bar: bar.clone(), header_lines, pace: Mutex::new(None) }),
+        (None, Some(lines)) => lines.clone(),
+        (None, None) => Arc::new(Silent),
     };
+    let ticker = lines.map(|lines| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(PLAIN_PROGRESS_EVERY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                lines.print();
+            }
+        })
+    });
     let (stop, stopped) = watch::channel(false);
     let signal = Arc::new(AtomicU8::new(0));
     let signals = tokio::spawn(interrupts(stop, signal.clone()));
     let result = import::run(client, options.clone(), observer, stopped).await;
     signals.abort();
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
@@ -261,10 +275,7 @@ impl Signals {
     }
 }
 
-fn progress_bar(args: &ImportArgs) -> Option<ProgressBar> {
-    if args.quiet || !std::io::stderr().is_terminal() {
-        return None;
-    }
+fn progress_bar() -> ProgressBar {
     // Its length comes with the input's line count (`Bar::input_lines`), before any row.
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     let style =
@@ -273,7 +284,71 @@ fn progress_bar(args: &ImportArgs) -> Option<ProgressBar> {
             .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
-    Some(bar)
+    bar
+}
+
+/// How often progress is told as a plain line when stderr is no terminal (CI, cron, a pipe).
+const PLAIN_PROGRESS_EVERY: Duration = Duration::from_secs(10);
+
+/// Progress as plain lines, for a stderr that is no terminal: what the bar would show.
+struct Lines {
+    header_lines: u64,
+    started: std::time::Instant,
+    state: Mutex<(Option<u64>, Counts, Option<Pace>)>,
+}
+
+impl Lines {
+    fn new(header_lines: u64) -> Lines {
+        Lines {
+            header_lines,
+            started: std::time::Instant::now(),
+            state: Mutex::new((None, Counts::default(), None)),
+        }
+    }
+
+    /// One line: rows done of the total, rate, ETA, outcomes so far.
+    fn print(&self) {
+        let (total, counts, pace) = *self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let seconds = self.started.elapsed().as_secs_f64();
+        let rate = if seconds > 0.0 { counts.rows as f64 / seconds } else { 0.0 };
+        let (of, eta) = match total {
+            Some(total) => {
+                let left = total.saturating_sub(counts.rows);
+                let eta =
+                    if rate > 0.0 { format!("{:.0} s", left as f64 / rate) } else { "?".into() };
+                (format!("/{total}"), eta)
+            }
+            None => (String::new(), "?".into()),
+        };
+        let pace = pace.map(|pace| format!(", {}", pace_text(&pace))).unwrap_or_default();
+        // Nothing useful is left to do if stderr itself is gone.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "progress: {}{of} rows, {rate:.1} rows/s, ETA {eta}; created {}, rejected {}, \
+             unknown {}, failed {}, skipped {}{pace}",
+            counts.rows,
+            counts.created + counts.exists,
+            counts.rejected,
+            counts.unknown,
+            counts.failed,
+            counts.skipped
+        );
+    }
+}
+
+impl Observer for Lines {
+    fn input_lines(&self, lines: u64) {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).0 =
+            Some(lines.saturating_sub(self.header_lines));
+    }
+
+    fn progress(&self, counts: &Counts) {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).1 = *counts;
+    }
+
+    fn pace(&self, pace: &Pace) {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).2 = Some(*pace);
+    }
 }
 
 /// The bar, the lines of the input that are no rows (a CSV's header line), and the pace last
