@@ -25,7 +25,7 @@ Environment (a flag given beats the environment, which beats the defaults):
 #[derive(Debug, Parser)]
 #[command(
     name = "kaleyra",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KALEYRA_COMMIT"), ")"),
     about = "Validate and register WhatsApp numbers with Kaleyra",
     after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}")
 )]

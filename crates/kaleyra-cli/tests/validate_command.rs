@@ -89,3 +89,20 @@ fn man_pages_for_every_command() {
         assert!(text.contains(".TH"), "{page}");
     }
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let output = common::kaleyra().arg("--version").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let inner = text
+        .strip_prefix(&format!("kaleyra {} (", env!("CARGO_PKG_VERSION")))
+        .and_then(|rest| rest.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("{text:?}"));
+    let commit = inner.strip_suffix("-modified").unwrap_or(inner);
+    assert!(
+        commit == "unknown commit"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{text:?}"
+    );
+}
