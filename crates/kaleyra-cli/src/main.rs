@@ -34,7 +34,7 @@ fn main() -> ExitCode {
                 commands::number_import::run(args, cli.output, cli.quiet)
             }
         },
-        Command::Emulator(args) => commands::emulator::run(args),
+        Command::Emulator(args) => commands::emulator::run(args, cli.output),
         Command::Completions { shell } => commands::docs::completions(*shell),
         Command::Manpages { dir } => commands::docs::manpages(dir),
     };

@@ -110,3 +110,28 @@ fn unusable_throttling_flags_are_usage_errors() {
         assert!(stderr.contains(says), "{flags:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_banner_is_one_json_line_with_o_json() {
+    let mut child = kaleyra()
+        .args(["emulator", "-o", "json", "--listen", "127.0.0.1:0", "--rate-limit", "50/s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let banner: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let base_url = banner["base_url"].as_str().unwrap().to_owned();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{banner}");
+    assert_eq!(banner["admin"], format!("{base_url}/__emulator"));
+    assert_eq!(banner["sid"], "HXXXXXXX071US");
+    assert_eq!(banner["api_key"], "Ac4XXXXX21f", "the sandbox's key is public");
+    assert_eq!((banner["rate_limit"].as_str(), banner["burst"].as_u64()), (Some("50/s"), Some(50)));
+    assert!(banner["latency"].is_null() && banner["max_in_flight"].is_null(), "{banner}");
+    // The address it names is the one it serves.
+    let answer = create(base_url.trim_start_matches("http://"), 1);
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

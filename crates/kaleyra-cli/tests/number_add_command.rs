@@ -75,6 +75,33 @@ fn dry_run_prints_the_request_with_the_key_masked() {
     let text = render(&output);
     assert!(!text.contains(KEY), "{text}");
     assert_snapshot!(masked(&text));
+    // The same request as one JSON object: the body as JSON, the headers in order, key masked.
+    let output = kaleyra()
+        .args([
+            "number",
+            "add",
+            "--dry-run",
+            "-o",
+            "json",
+            "--from",
+            &example("sample_request.json"),
+        ])
+        .env("KALEYRA_SID", SID)
+        .env("KALEYRA_API_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["method"], "POST");
+    assert_eq!(json["url"], format!("https://api.kaleyra.io/v1/{SID}/whatsapp/number"));
+    assert_eq!(json["body"]["wa_number"], "+13236550017");
+    let headers: Vec<(String, String)> = serde_json::from_value(json["headers"].clone()).unwrap();
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    assert_eq!(headers.first().map(|(name, _)| name.as_str()), Some("host"));
+    assert_eq!(headers.last().map(|(name, _)| name.as_str()), Some("content-length"));
+    let masked_key = header("api-key").unwrap();
+    assert!(masked_key.ends_with(&KEY[KEY.len() - 4..]) && !masked_key.contains(&KEY[..8]));
+    assert_eq!(header("content-length"), Some(json["body"].to_string().len().to_string().as_str()));
     // The region picks the host.
     let output = kaleyra()
         .args(number_add("+13236550017", &["--dry-run", "--region", "eu"]))

@@ -30,26 +30,34 @@ impl PreparedRequest {
     pub fn body(&self) -> &str {
         &self.body
     }
+
+    /// The headers as they are sent, in order (`host` first, `content-length` last), with the
+    /// `api-key` masked to its last four characters.
+    pub fn masked_headers(&self) -> Vec<(String, String)> {
+        let mut headers = Vec::with_capacity(self.headers.len() + 2);
+        if let Some(authority) = self.uri.authority() {
+            headers.push(("host".to_owned(), authority.to_string()));
+        }
+        for (name, value) in &self.headers {
+            let value = match name.as_str() {
+                "host" => continue, // written first, from the URI
+                "api-key" => self.masked_key.clone(),
+                _ => value.to_str().unwrap_or("<binary>").to_owned(),
+            };
+            headers.push((name.as_str().to_owned(), value));
+        }
+        headers.push(("content-length".to_owned(), self.body.len().to_string()));
+        headers
+    }
 }
 
 impl fmt::Display for PreparedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = self.uri.path_and_query().map_or("/", |p| p.as_str());
         writeln!(f, "{} {} HTTP/1.1", self.method, path)?;
-        if let Some(authority) = self.uri.authority() {
-            writeln!(f, "host: {authority}")?;
+        for (name, value) in self.masked_headers() {
+            writeln!(f, "{name}: {value}")?;
         }
-        for (name, value) in &self.headers {
-            if name == http::header::HOST {
-                continue; // written above, from the URI
-            }
-            if name == "api-key" {
-                writeln!(f, "{name}: {}", self.masked_key)?;
-            } else {
-                writeln!(f, "{name}: {}", value.to_str().unwrap_or("<binary>"))?;
-            }
-        }
-        writeln!(f, "content-length: {}", self.body.len())?;
         writeln!(f)?;
         write!(f, "{}", self.body)
     }

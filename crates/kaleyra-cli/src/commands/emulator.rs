@@ -6,15 +6,15 @@ use kaleyra_emulator::{Emulator, EmulatorConfig, SANDBOX_API_KEY, SANDBOX_SID};
 use kaleyra_model::ApiKey;
 use kaleyra_validate::Rules;
 
-use crate::cli::{EmulatorArgs, Preset};
+use crate::cli::{EmulatorArgs, Output, Preset};
 use crate::error::{CliError, Outcome};
 use crate::{credentials, runtime};
 
-pub fn run(args: &EmulatorArgs) -> Result<Outcome, CliError> {
-    runtime::build()?.block_on(serve(args))
+pub fn run(args: &EmulatorArgs, output: Output) -> Result<Outcome, CliError> {
+    runtime::build()?.block_on(serve(args, output))
 }
 
-async fn serve(args: &EmulatorArgs) -> Result<Outcome, CliError> {
+async fn serve(args: &EmulatorArgs, output: Output) -> Result<Outcome, CliError> {
     let sid = args.sid.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| SANDBOX_SID.to_owned());
     let (key, key_is_sandbox) = match credentials::api_key(args.api_key_file.as_deref())? {
         Some(key) => (key, false),
@@ -52,7 +52,23 @@ async fn serve(args: &EmulatorArgs) -> Result<Outcome, CliError> {
     let emulator = Emulator::new(config).bind(args.listen).await.map_err(CliError::Emulator)?;
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on {}", emulator.base_url())?;
+        match output {
+            Output::Text => writeln!(out, "listening on {}", emulator.base_url())?,
+            // One line a script reads whole; the sandbox key only when it is the sandbox's.
+            Output::Json => {
+                let banner = serde_json::json!({
+                    "base_url": emulator.base_url(),
+                    "admin": format!("{}/__emulator", emulator.base_url()),
+                    "sid": sid,
+                    "api_key": key_is_sandbox.then_some(SANDBOX_API_KEY),
+                    "latency": (latency != kaleyra_emulator::Latency::None).then(|| latency.to_string()),
+                    "rate_limit": limits.rate_limit.map(|limit| limit.to_string()),
+                    "burst": limits.rate_limit.map(|limit| limit.burst()),
+                    "max_in_flight": limits.max_in_flight,
+                });
+                writeln!(out, "{banner}")?;
+            }
+        }
         out.flush()?;
     }
     let mut err = std::io::stderr().lock();

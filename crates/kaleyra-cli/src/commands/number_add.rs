@@ -59,8 +59,25 @@ async fn send(
     let (builder, sandbox) = sandbox::or_account(args.sandbox, &args.connection).await?;
     let client = builder.build()?;
     let outcome = if args.dry_run {
+        let prepared = client.prepare(valid);
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", client.prepare(valid))?;
+        match output {
+            Output::Text => writeln!(out, "{prepared}")?,
+            Output::Json => {
+                // The body as JSON, not a string of it; the headers as `[name, value]` pairs in
+                // the order they are sent, key masked.
+                let body: serde_json::Value =
+                    serde_json::from_str(prepared.body()).unwrap_or_default();
+                let headers = prepared.masked_headers();
+                let json = serde_json::json!({
+                    "method": prepared.method().as_str(),
+                    "url": prepared.uri().to_string(),
+                    "headers": headers,
+                    "body": body,
+                });
+                writeln!(out, "{json}")?;
+            }
+        }
         Ok(Outcome::Success)
     } else {
         let result = client.add_number(valid).await;
