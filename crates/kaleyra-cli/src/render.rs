@@ -116,3 +116,43 @@ pub fn described(problem: &kaleyra_validate::Problem) -> String {
         None => problem.message().into_owned(),
     }
 }
+
+/// Epoch seconds as RFC 3339 in UTC (`2021-05-07T09:38:54Z`), for people; out of range (before
+/// year 0 or after 9999) the number itself.
+pub fn rfc3339(epoch: i64) -> String {
+    let (days, seconds) = (epoch.div_euclid(86_400), epoch.rem_euclid(86_400));
+    // Days to a civil date: Howard Hinnant's algorithm (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return epoch.to_string();
+    }
+    let (hour, minute, second) = (seconds / 3_600, seconds % 3_600 / 60, seconds % 60);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn epoch_seconds_read_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        // The vendor page's example record.
+        assert_eq!(rfc3339(1_620_380_334), "2021-05-07T09:38:54Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(253_402_300_800), "253402300800");
+        assert_eq!(rfc3339(i64::MIN), i64::MIN.to_string());
+        assert_eq!(rfc3339(i64::MAX), i64::MAX.to_string());
+    }
+}

@@ -21,7 +21,12 @@ fn masked(text: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let mut line = line.to_owned();
-        for marker in ["created_at: ", "\"created_at\":", "host: 127.0.0.1:"] {
+        // The text output's time, RFC 3339: all of it.
+        if let Some(at) = line.find("  created_at: ") {
+            assert!(line.ends_with('Z'), "not RFC 3339: {line}");
+            line.replace_range(at + "  created_at: ".len().., "[TIME]");
+        }
+        for marker in ["\"created_at\":", "host: 127.0.0.1:"] {
             if let Some(at) = line.find(marker) {
                 let start = at + marker.len();
                 let end = line[start..]

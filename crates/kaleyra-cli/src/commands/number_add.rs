@@ -116,7 +116,7 @@ fn report(result: Result<Created, Error>, output: Output) -> Result<Outcome, Cli
                 if !record.iso_code.is_empty() {
                     writeln!(out, "  iso_code: {}", printable(&record.iso_code))?;
                 }
-                writeln!(out, "  created_at: {}", record.created_at)?;
+                writeln!(out, "  created_at: {}", render::rfc3339(record.created_at))?;
             }
             None => writeln!(out, "created ({})", printable(&created.envelope.message))?,
         },
