@@ -127,7 +127,12 @@ fn check_field<'a>(
             return match kaleyra_phone::check(value) {
                 Ok(number) => Ok(Some(Accepted::Number { value, region: number.region() })),
                 Err(why) => {
-                    Err(Refused { kind: ProblemKind::InvalidNumber, hint: Some(why.to_string()) })
+                    // Written for people (`+1 (323) 655-0017`, `0044...`): name the E.164 form.
+                    let hint = match suggest::number(value) {
+                        Some(e164) => format!("{why}; write it as {e164}"),
+                        None => why.to_string(),
+                    };
+                    Err(Refused { kind: ProblemKind::InvalidNumber, hint: Some(hint) })
                 }
             };
         }

@@ -1,4 +1,5 @@
-//! "Did you mean": the closest category or field name to a misspelt one.
+//! "Did you mean": the closest category or field name to a misspelt one, and the E.164 form
+//! of a number written for people.
 
 use kaleyra_model::{Category, Field};
 
@@ -12,6 +13,18 @@ pub fn category(value: &str) -> Option<Category> {
 /// is close enough to be a typo.
 pub fn field(name: &str) -> Option<Field> {
     closest(name, Field::ALL.iter().map(|field| (field.as_str(), *field)))
+}
+
+/// The E.164 form of a number written for people, if that is what it is: spaces, dashes, dots
+/// and parentheses taken out, a leading international `00` made `+`, and the result valid.
+/// `None` when nothing was taken out or the result is still no valid number.
+pub fn number(value: &str) -> Option<String> {
+    let mut digits: String =
+        value.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}')).collect();
+    if let Some(rest) = digits.strip_prefix("00") {
+        digits = format!("+{rest}");
+    }
+    (digits != value && kaleyra_phone::check(&digits).is_ok()).then_some(digits)
 }
 
 fn closest<T>(value: &str, candidates: impl Iterator<Item = (&'static str, T)>) -> Option<T> {
@@ -68,6 +81,16 @@ mod tests {
         assert_eq!(category("Medical Health"), Some(Category::MedicalAndHealth));
         assert_eq!(category("Cars"), None);
         assert_eq!(category("___"), None);
+    }
+
+    #[test]
+    fn numbers_written_for_people_get_their_e164_form() {
+        assert_eq!(number("+1 (323) 655-0017").as_deref(), Some("+13236550017"));
+        assert_eq!(number("+1.323.655.0017").as_deref(), Some("+13236550017"));
+        assert_eq!(number("0013236550017").as_deref(), Some("+13236550017"));
+        assert_eq!(number("+13236550017"), None, "nothing to take out");
+        assert_eq!(number("+1 323"), None, "still no valid number");
+        assert_eq!(number("323 655 0017"), None, "no country code: nothing to guess");
     }
 
     #[test]

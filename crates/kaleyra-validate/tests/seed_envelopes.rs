@@ -170,6 +170,12 @@ fn an_invalid_number_says_which_case_it_is_beside_the_apis_one_sentence() {
     assert_eq!(hint("+2891234567"), "no country calling code starts it");
     assert!(hint("+2130983123456").contains("drop"), "{}", hint("+2130983123456"));
     assert_eq!(hint("+1323"), "not a valid number for country code +1");
+    // Written for people: the E.164 form is named.
+    assert_eq!(
+        hint("+1 323-655-0017"),
+        "not `+` followed by 2 to 15 digits; write it as +13236550017"
+    );
+    assert!(hint("0013236550017").ends_with("; write it as +13236550017"));
     // Every other problem has none.
     let mut request = sample();
     request.set(Field::ContactEmail, Some("nobody".to_owned()));
