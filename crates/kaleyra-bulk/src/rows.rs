@@ -138,6 +138,7 @@ impl Original {
 pub struct RowReader {
     inner: Inner,
     next_index: u64,
+    normalize_numbers: bool,
 }
 
 impl std::fmt::Debug for RowReader {
@@ -197,7 +198,7 @@ impl RowReader {
                     }
                     let (header, fields) = (Vec::new(), Vec::new());
                     let inner = Inner::Csv { reader, lines, header, fields, record, delimiter };
-                    return Ok(RowReader { inner, next_index: 0 });
+                    return Ok(RowReader { inner, next_index: 0, normalize_numbers: false });
                 }
                 let mut fields = Vec::with_capacity(header.len());
                 for name in &header {
@@ -218,7 +219,7 @@ impl RowReader {
                 Inner::Jsonl { reader: BufReader::new(input), line: 0, buffer: String::new() }
             }
         };
-        Ok(RowReader { inner, next_index: 0 })
+        Ok(RowReader { inner, next_index: 0, normalize_numbers: false })
     }
 
     /// Opens a file, or stdin for `-`.
@@ -269,14 +270,24 @@ impl RowReader {
             Inner::Csv { fields, .. } => Some(fields.as_slice()),
             Inner::Jsonl { .. } => None,
         };
-        Ok(Some(build(fields, raw)))
+        Ok(Some(build(fields, self.normalize_numbers, raw)))
+    }
+
+    /// Writes each `wa_number` in its E.164 form (spaces, dashes, dots and parentheses out, a
+    /// leading `00` made `+`; see `kaleyra_validate::suggest::e164_form`), in the request and
+    /// in a CSV row's cell, so that the reports show the value sent. Off by default.
+    #[must_use]
+    pub fn normalize_numbers(mut self, normalize: bool) -> RowReader {
+        self.normalize_numbers = normalize;
+        self
     }
 
     /// What turns this input's raw rows into rows (the CSV column mapping).
     pub(crate) fn builder(&self) -> RowBuilder {
+        let normalize = self.normalize_numbers;
         match &self.inner {
-            Inner::Csv { fields, .. } => RowBuilder { fields: Some(fields.clone()) },
-            Inner::Jsonl { .. } => RowBuilder { fields: None },
+            Inner::Csv { fields, .. } => RowBuilder { fields: Some(fields.clone()), normalize },
+            Inner::Jsonl { .. } => RowBuilder { fields: None, normalize },
         }
     }
 
@@ -284,7 +295,7 @@ impl RowReader {
     /// need not be (see `check`). `Ok(None)` at the end.
     pub(crate) fn next_raw(&mut self) -> Result<Option<RawRow>, InputError> {
         let (line, original) = match &mut self.inner {
-            Inner::Csv { reader, lines, record, .. } => loop {
+            Inner::Csv { reader, lines, record, fields, .. } => loop {
                 if !reader.read_record(record).map_err(csv_error)? {
                     return Ok(None);
                 }
@@ -294,7 +305,11 @@ impl RowReader {
                 }
                 let byte = record.position().map_or(0, |p| p.byte());
                 let line = lines.lock().unwrap_or_else(PoisonError::into_inner).line_at(byte);
-                break (line, Original(record.clone()));
+                let mut original = Original(record.clone());
+                if self.normalize_numbers {
+                    normalize_cell(fields, &mut original);
+                }
+                break (line, original);
             },
             Inner::Jsonl { reader, line, buffer } => loop {
                 buffer.clear();
@@ -328,16 +343,33 @@ pub(crate) struct RawRow {
 pub(crate) struct RowBuilder {
     /// For each CSV column, the API field it fills; `None` for JSONL.
     fields: Option<Vec<Option<Field>>>,
+    /// See [`RowReader::normalize_numbers`].
+    normalize: bool,
 }
 
 impl RowBuilder {
     pub(crate) fn build(&self, raw: RawRow) -> Row {
-        build(self.fields.as_deref(), raw)
+        build(self.fields.as_deref(), self.normalize, raw)
     }
 }
 
-fn build(fields: Option<&[Option<Field>]>, raw: RawRow) -> Row {
-    let request = match fields {
+/// A CSV row's `wa_number` cell in its E.164 form, so that the reports (written from the rows
+/// as read) show the value sent.
+fn normalize_cell(fields: &[Option<Field>], original: &mut Original) {
+    let column = fields.iter().position(|field| *field == Some(Field::WaNumber));
+    if let Some(cell) = column.and_then(|column| original.0.get(column)) {
+        let e164 = kaleyra_validate::suggest::e164_form(cell);
+        if e164 != cell {
+            let cells = original.0.iter().enumerate();
+            let cells =
+                cells.map(|(i, value)| if Some(i) == column { e164.as_str() } else { value });
+            *original = Original(cells.collect());
+        }
+    }
+}
+
+fn build(fields: Option<&[Option<Field>]>, normalize: bool, raw: RawRow) -> Row {
+    let mut request = match fields {
         Some(fields) if raw.original.len() != fields.len() => {
             Err(RowError::Ragged { cells: raw.original.len(), columns: fields.len() })
         }
@@ -357,6 +389,12 @@ fn build(fields: Option<&[Option<Field>]>, raw: RawRow) -> Row {
                 .map_err(|e| RowError::NotAnObject { message: e.message, column: e.column })
         }
     };
+    if let (true, Ok(request)) = (normalize, &mut request)
+        && let Some(number) = request.wa_number.as_deref()
+    {
+        let e164 = kaleyra_validate::suggest::e164_form(number);
+        request.wa_number = Some(e164);
+    }
     Row { index: raw.index, line: raw.line, request, original: raw.original }
 }
 
@@ -498,6 +536,32 @@ mod tests {
         assert_eq!(request.display_name.as_deref(), Some("Shop, Inc."));
         assert_eq!(request.wa_number.as_deref(), Some("+13236550017"));
         assert_eq!(reader("display_name;wa_number;crm_id\n").unknown_columns(), ["crm_id"]);
+    }
+
+    #[test]
+    fn normalized_numbers_reach_the_request_and_a_csv_cell() {
+        let read = |text: &str, format| {
+            RowReader::new(Box::new(std::io::Cursor::new(text.as_bytes().to_vec())), format)
+                .unwrap()
+                .normalize_numbers(true)
+                .collect::<Result<Vec<Row>, _>>()
+                .unwrap()
+        };
+        let csv = read(
+            "display_name,wa_number\nShop,+1 (323) 655-0017\nShop,00 44 20 7946 0958\n",
+            Format::Csv,
+        );
+        let numbers: Vec<_> =
+            csv.iter().map(|row| row.request.as_ref().unwrap().wa_number.clone()).collect();
+        assert_eq!(numbers, [Some("+13236550017".into()), Some("+442079460958".into())]);
+        assert_eq!(csv[0].original.iter().collect::<Vec<_>>(), ["Shop", "+13236550017"]);
+        let line = r#"{"display_name":"Shop","wa_number":"+1.323.655.0017"}"#;
+        let jsonl = read(line, Format::Jsonl);
+        assert_eq!(jsonl[0].request.as_ref().unwrap().wa_number.as_deref(), Some("+13236550017"));
+        assert_eq!(jsonl[0].original.iter().next(), Some(line), "a JSONL line stays as it was");
+        // Off by default.
+        let plain = rows("display_name,wa_number\nShop,+1 323\n", Format::Csv).unwrap();
+        assert_eq!(plain[0].request.as_ref().unwrap().wa_number.as_deref(), Some("+1 323"));
     }
 
     #[test]

@@ -96,6 +96,10 @@ pub struct ValidateArgs {
     /// `-` or nothing reads stdin.
     #[arg(value_name = "FILE|-")]
     pub file: Option<PathBuf>,
+    /// Check wa_number in its E.164 form: spaces, dashes, dots and parentheses taken out, a
+    /// leading 00 made +. Without it such a number is refused, and the message names that form.
+    #[arg(long)]
+    pub normalize: bool,
     /// What FILE holds; by default its extension tells (.csv, .jsonl, .ndjson; else one JSON body).
     #[arg(long, value_enum)]
     pub format: Option<FileFormat>,
@@ -140,6 +144,10 @@ pub struct ImportArgs {
     /// reports) or JSONL file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Send wa_number in its E.164 form: spaces, dashes, dots and parentheses taken out, a
+    /// leading 00 made +. Without it such a number is refused, and the message names that form.
+    #[arg(long)]
+    pub normalize: bool,
     /// What FILE holds; by default its extension tells.
     #[arg(long, value_enum)]
     pub format: Option<FileFormat>,
@@ -203,6 +211,10 @@ pub struct AddArgs {
     /// Read the JSON request body from FILE (`-` for stdin); flags given too override its fields.
     #[arg(long, value_name = "FILE|-")]
     pub from: Option<PathBuf>,
+    /// Send wa_number in its E.164 form: spaces, dashes, dots and parentheses taken out, a
+    /// leading 00 made +. Without it such a number is refused, and the message names that form.
+    #[arg(long)]
+    pub normalize: bool,
 
     #[command(flatten)]
     pub fields: FieldArgs,

@@ -90,3 +90,39 @@ fn semicolons_and_tabs_are_told_and_read() {
         run_in(dir.path(), &["number", "import", "--sandbox", "-q", "semicolons.csv"])
     );
 }
+
+#[test]
+fn numbers_written_for_people_are_named_their_fix_and_sent_with_normalize() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("request.json"),
+        r#"{"display_name":"Shop","wa_number":"+1 323-655-0017"}"#,
+    )
+    .unwrap();
+    assert_snapshot!("number_refused", run_in(dir.path(), &["validate", "request.json"]));
+    assert_snapshot!(
+        "number_normalized",
+        run_in(dir.path(), &["validate", "--normalize", "-o", "json", "request.json"])
+    );
+
+    std::fs::write(
+        dir.path().join("numbers.csv"),
+        "display_name,wa_number\nShop,+1 (323) 655-0017\nShop,0013236550018\nShop,+1 323\n",
+    )
+    .unwrap();
+    let output = kaleyra()
+        .current_dir(dir.path())
+        .args(["number", "import", "--sandbox", "-q", "--normalize", "numbers.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", render(&output));
+    // The reports show the value sent.
+    let created =
+        std::fs::read_to_string(dir.path().join("numbers.csv-reports/created.csv")).unwrap();
+    let numbers: Vec<&str> =
+        created.lines().skip(1).map(|line| line.split(',').nth(1).unwrap()).collect();
+    assert_eq!(numbers, ["+13236550017", "+13236550018"]);
+    let rejected =
+        std::fs::read_to_string(dir.path().join("numbers.csv-reports/rejected.csv")).unwrap();
+    assert!(rejected.contains(",+1323,"), "{rejected}");
+}

@@ -19,12 +19,19 @@ pub fn field(name: &str) -> Option<Field> {
 /// and parentheses taken out, a leading international `00` made `+`, and the result valid.
 /// `None` when nothing was taken out or the result is still no valid number.
 pub fn number(value: &str) -> Option<String> {
-    let mut digits: String =
+    let e164 = e164_form(value);
+    (e164 != value && kaleyra_phone::check(&e164).is_ok()).then_some(e164)
+}
+
+/// `value` with spaces, dashes, dots and parentheses taken out and a leading international
+/// `00` made `+` (what an opt-in `--normalize` sends); valid or not.
+pub fn e164_form(value: &str) -> String {
+    let digits: String =
         value.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}')).collect();
-    if let Some(rest) = digits.strip_prefix("00") {
-        digits = format!("+{rest}");
+    match digits.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => digits,
     }
-    (digits != value && kaleyra_phone::check(&digits).is_ok()).then_some(digits)
 }
 
 fn closest<T>(value: &str, candidates: impl Iterator<Item = (&'static str, T)>) -> Option<T> {

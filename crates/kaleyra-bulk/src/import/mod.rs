@@ -213,6 +213,13 @@ impl Import {
         self
     }
 
+    /// Send each `wa_number` in its E.164 form ([`ImportOptions::normalize_numbers`]).
+    #[must_use]
+    pub fn normalize_numbers(mut self, normalize: bool) -> Import {
+        self.options.normalize_numbers = normalize;
+        self
+    }
+
     /// On resume, send again the rows whose outcome is unknown ([`ImportOptions::retry_unknown`]).
     #[must_use]
     pub fn retry_unknown(mut self, retry: bool) -> Import {

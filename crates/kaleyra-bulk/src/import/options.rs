@@ -33,6 +33,9 @@ pub struct ImportOptions {
     pub max_retry_wait: Duration,
     /// Continue the import the journal records.
     pub resume: bool,
+    /// Send each `wa_number` in its E.164 form, as [`crate::RowReader::normalize_numbers`]
+    /// does; the reports show the value sent.
+    pub normalize_numbers: bool,
     /// On resume, send again the rows whose outcome is unknown. They may exist already: a
     /// duplicate rejection then counts as "already exists".
     pub retry_unknown: bool,
@@ -67,6 +70,7 @@ impl ImportOptions {
             max_retry_wait: ImportOptions::DEFAULT_MAX_RETRY_WAIT,
             resume: false,
             retry_unknown: false,
+            normalize_numbers: false,
         }
     }
 

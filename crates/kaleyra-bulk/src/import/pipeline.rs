@@ -116,9 +116,9 @@ async fn import(
     stop: watch::Receiver<bool>,
 ) -> Result<Summary, ImportError> {
     let rows = {
-        let (input, format) = (input.clone(), options.format);
+        let (input, format, normalize) = (input.clone(), options.format, options.normalize_numbers);
         move || {
-            let rows = input.rows(format)?;
+            let rows = input.rows(format)?.normalize_numbers(normalize);
             Ok(rows.map(|row| row.map(|row| (row.index, row.request)).map_err(ImportError::from)))
         }
     };
@@ -156,7 +156,7 @@ async fn import(
             let fingerprint = input.fingerprint().to_owned();
             let reports = report::write(
                 &options.report_dir,
-                input.rows(options.format)?,
+                input.rows(options.format)?.normalize_numbers(options.normalize_numbers),
                 &state,
                 unsent,
                 |counts| {

@@ -50,8 +50,12 @@ pub(super) async fn run(
     // Ids must be unique when a journal keys its rows by them: a second row with the same id
     // would take over the first one's entry.
     let mut seen = journal.as_ref().map(|_| HashSet::new());
+    let normalize = options.normalize_numbers;
     let rows = move || {
-        Ok(requests.map(move |(id, request)| {
+        Ok(requests.map(move |(id, mut request)| {
+            if normalize && let Some(number) = request.wa_number.as_deref() {
+                request.wa_number = Some(kaleyra_validate::suggest::e164_form(number));
+            }
             let repeated = seen.as_mut().is_some_and(|seen| !seen.insert(id));
             if repeated { Err(ImportError::DuplicateId(id)) } else { Ok((id, Ok(request))) }
         }))

@@ -21,6 +21,9 @@ pub fn run(args: &AddArgs, output: Output) -> Result<Outcome, CliError> {
         None => ("request".to_owned(), AddNumberRequest::default()),
     };
     apply_flags(&mut request, &args.fields);
+    if args.normalize {
+        input::normalize_number(&mut request);
+    }
     render::unknown_keys(&name, &request)?;
     let valid = match validate(&request) {
         Ok(valid) => valid,

@@ -47,6 +47,7 @@ pub fn run(args: &ImportArgs, output: Output, quiet: bool) -> Result<Outcome, Cl
     options.max_retry_wait = Duration::from_secs(args.connection.max_retry_wait);
     options.resume = args.resume;
     options.retry_unknown = args.retry_unknown;
+    options.normalize_numbers = args.normalize;
     runtime::build()?.block_on(import(args, options, output, quiet))
 }
 

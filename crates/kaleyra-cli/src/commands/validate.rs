@@ -28,7 +28,10 @@ pub fn run(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
 
 fn one_body(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
     let source = input::read(args.file.as_deref())?;
-    let request = input::parse_request(&source)?;
+    let mut request = input::parse_request(&source)?;
+    if args.normalize {
+        input::normalize_number(&mut request);
+    }
     render::unknown_keys(&source.name, &request)?;
     let mut out = std::io::stdout().lock();
     match validate(&request) {
@@ -47,8 +50,9 @@ fn file(args: &ValidateArgs, format: Format, output: Output) -> Result<Outcome, 
     let path = args.file.clone().unwrap_or_else(|| "-".into());
     let name =
         if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() };
-    let rows =
-        RowReader::open(&path, format).map_err(|e| CliError::Usage(format!("{name}: {e}")))?;
+    let rows = RowReader::open(&path, format)
+        .map_err(|e| CliError::Usage(format!("{name}: {e}")))?
+        .normalize_numbers(args.normalize);
     render::csv_header(&name, &rows)?;
     let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let summary = check::check(rows, |problem| print_problem(&mut out, &name, &problem, output))
