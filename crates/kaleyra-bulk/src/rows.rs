@@ -389,11 +389,8 @@ fn build(fields: Option<&[Option<Field>]>, normalize: bool, raw: RawRow) -> Row 
                 .map_err(|e| RowError::NotAnObject { message: e.message, column: e.column })
         }
     };
-    if let (true, Ok(request)) = (normalize, &mut request)
-        && let Some(number) = request.wa_number.as_deref()
-    {
-        let e164 = kaleyra_validate::suggest::e164_form(number);
-        request.wa_number = Some(e164);
+    if let (true, Ok(request)) = (normalize, &mut request) {
+        kaleyra_validate::suggest::normalize_number(request);
     }
     Row { index: raw.index, line: raw.line, request, original: raw.original }
 }

@@ -59,10 +59,3 @@ pub fn parse_request(source: &Source) -> Result<AddNumberRequest, CliError> {
         message: error.to_string(),
     })
 }
-
-/// `--normalize`: the request's `wa_number` in its E.164 form.
-pub fn normalize_number(request: &mut AddNumberRequest) {
-    if let Some(number) = request.wa_number.as_deref() {
-        request.wa_number = Some(kaleyra_validate::suggest::e164_form(number));
-    }
-}

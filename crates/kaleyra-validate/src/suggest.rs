@@ -1,7 +1,7 @@
 //! "Did you mean": the closest category or field name to a misspelt one, and the E.164 form
 //! of a number written for people.
 
-use kaleyra_model::{Category, Field};
+use kaleyra_model::{AddNumberRequest, Category, Field};
 
 /// The category a misspelt value most likely meant: the closest by edit distance (case and
 /// the separators ` `, `_`, `-`, `&` ignored), if it is close enough to be a typo.
@@ -31,6 +31,13 @@ pub fn e164_form(value: &str) -> String {
     match digits.strip_prefix("00") {
         Some(rest) => format!("+{rest}"),
         None => digits,
+    }
+}
+
+/// A request's `wa_number`, if it has one, in its [`e164_form`].
+pub fn normalize_number(request: &mut AddNumberRequest) {
+    if let Some(number) = request.wa_number.as_deref() {
+        request.wa_number = Some(e164_form(number));
     }
 }
 

@@ -53,8 +53,8 @@ pub(super) async fn run(
     let normalize = options.normalize_numbers;
     let rows = move || {
         Ok(requests.map(move |(id, mut request)| {
-            if normalize && let Some(number) = request.wa_number.as_deref() {
-                request.wa_number = Some(kaleyra_validate::suggest::e164_form(number));
+            if normalize {
+                kaleyra_validate::suggest::normalize_number(&mut request);
             }
             let repeated = seen.as_mut().is_some_and(|seen| !seen.insert(id));
             if repeated { Err(ImportError::DuplicateId(id)) } else { Ok((id, Ok(request))) }

@@ -22,7 +22,7 @@ pub fn run(args: &AddArgs, output: Output) -> Result<Outcome, CliError> {
     };
     apply_flags(&mut request, &args.fields);
     if args.normalize {
-        input::normalize_number(&mut request);
+        kaleyra_validate::suggest::normalize_number(&mut request);
     }
     render::unknown_keys(&name, &request)?;
     let valid = match validate(&request) {

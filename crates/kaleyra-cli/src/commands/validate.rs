@@ -30,7 +30,7 @@ fn one_body(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
     let source = input::read(args.file.as_deref())?;
     let mut request = input::parse_request(&source)?;
     if args.normalize {
-        input::normalize_number(&mut request);
+        kaleyra_validate::suggest::normalize_number(&mut request);
     }
     render::unknown_keys(&source.name, &request)?;
     let mut out = std::io::stdout().lock();
