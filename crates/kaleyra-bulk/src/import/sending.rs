@@ -109,9 +109,10 @@ impl Sending<'_> {
                         // Nothing gets through (or the concurrency is pinned): everyone waits.
                         shared.gate.pause(wait);
                     } else {
-                        // This row alone waits, a little longer or shorter than asked, so that
-                        // the rows throttled together do not come back together.
-                        let wait = wait.mul_f64(jitter(0.75, 1.25));
+                        // This row alone waits, up to a quarter longer than asked (never
+                        // shorter: the server said when), so that the rows throttled together
+                        // do not come back together.
+                        let wait = wait.mul_f64(jitter(1.0, 1.25));
                         tokio::select! {
                             _ = tokio::time::sleep(wait) => {}
                             _ = stop_requested(stop) => {}
