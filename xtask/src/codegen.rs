@@ -91,7 +91,7 @@ fn model_tables(spec: &Spec) -> String {
     let mut out = String::from(RUST_HEADER);
     out.push_str("//! The fields, categories and codes of the contract.\n\n");
     out.push_str(&vendor_codes(spec));
-    out.push_str("/// One field of the add-number request body, in the vendor's order.\n");
+    out.push_str("/// One field of a request body: the add request's in the vendor's order, then those only\n/// an update takes.\n");
     out.push_str(
         "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\npub enum Field {\n",
     );
@@ -99,12 +99,33 @@ fn model_tables(spec: &Spec) -> String {
         let _ = writeln!(out, "    /// `{}`: {}", field.name, field.description);
         let _ = writeln!(out, "    {},", variant_name(&field.name));
     }
-    out.push_str("}\n\nimpl Field {\n    /// Every field, in the vendor's order.\n");
-    let _ = writeln!(out, "    pub const ALL: [Field; {}] = [", spec.fields.len());
-    for field in &spec.fields {
-        let _ = writeln!(out, "        Field::{},", variant_name(&field.name));
+    out.push_str("}\n\nimpl Field {\n");
+    let lists = [
+        (
+            "Every field of either request.",
+            spec.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            "ALL",
+        ),
+        (
+            "The fields of the add request, in the vendor's order.",
+            spec.fields.iter().filter(|f| f.add).map(|f| f.name.as_str()).collect(),
+            "ADD",
+        ),
+        (
+            "The fields of the update request: `wa_number` names the number, the others change it.",
+            spec.endpoint.update.fields.iter().map(String::as_str).collect(),
+            "UPDATE",
+        ),
+    ];
+    for (doc, names, constant) in &lists {
+        let _ = writeln!(out, "    /// {doc}");
+        let _ = writeln!(out, "    pub const {constant}: [Field; {}] = [", names.len());
+        for name in names {
+            let _ = writeln!(out, "        Field::{},", variant_name(name));
+        }
+        out.push_str("    ];\n\n");
     }
-    out.push_str("    ];\n\n    /// The JSON key of the field.\n    pub const fn as_str(self) -> &'static str {\n        match self {\n");
+    out.push_str("    /// The JSON key of the field.\n    pub const fn as_str(self) -> &'static str {\n        match self {\n");
     for field in &spec.fields {
         let _ = writeln!(
             out,
@@ -113,7 +134,7 @@ fn model_tables(spec: &Spec) -> String {
             rust_string(&field.name)
         );
     }
-    out.push_str("        }\n    }\n\n    /// Whether the vendor makes the field mandatory.\n    pub const fn is_mandatory(self) -> bool {\n        matches!(self, ");
+    out.push_str("        }\n    }\n\n    /// Whether the vendor makes the field mandatory (in the requests that take it).\n    pub const fn is_mandatory(self) -> bool {\n        matches!(self, ");
     let mandatory: Vec<_> = spec
         .fields
         .iter()
@@ -265,6 +286,17 @@ fn validate_tables(spec: &Spec) -> String {
         let _ = writeln!(out, "    (Field::{}, {max}),", variant_name(&field.name));
     }
     out.push_str("];\n");
+    for (code, entry) in
+        spec.codes.iter().filter(|(_, c)| c.used_by.iter().any(|u| u == "validate"))
+    {
+        let _ = writeln!(out, "\n/// {} Code and message.", entry.meaning);
+        let _ = writeln!(
+            out,
+            "pub const {code}: (&str, &str) = ({}, {});",
+            rust_string(code),
+            rust_string(entry.message.as_deref().unwrap_or_default())
+        );
+    }
     out
 }
 
@@ -282,14 +314,26 @@ fn reference(spec: &Spec) -> String {
     for (region, url) in &spec.endpoint.regions {
         let _ = writeln!(out, "`{region}` `{url}`,");
     }
+    let update = &spec.endpoint.update;
+    let _ = writeln!(
+        out,
+        "\nUpdate: `{} {{base}}{}` with `wa_number` and at least one other field it takes.",
+        update.method, spec.endpoint.path
+    );
     out.push_str("\n## Fields\n\nIn the vendor's order, which is also the order problems are reported in.\n\n");
-    out.push_str("| field | mandatory | max characters | rule | description |\n| --- | --- | ---: | --- | --- |\n");
+    out.push_str("| field | add | update | max characters | rule | description |\n| --- | --- | --- | ---: | --- | --- |\n");
     for field in &spec.fields {
+        let taken = |yes: bool| match (yes, field.mandatory) {
+            (false, _) => "-",
+            (true, true) => "mandatory",
+            (true, false) => "optional",
+        };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} |",
             field.name,
-            if field.mandatory { "yes" } else { "no" },
+            taken(field.add),
+            taken(update.fields.contains(&field.name)),
             field.max_chars.map_or("-".to_owned(), |m| m.to_string()),
             field.rule.as_deref().unwrap_or("-"),
             field.description

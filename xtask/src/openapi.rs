@@ -31,7 +31,7 @@ pub fn document(root: &Path, spec: &Spec) -> Result<String, String> {
         out,
         "  description: {}",
         q(
-            "Adds a WhatsApp number to the account. Codes and statuses the vendor's page does not show are marked x-assumption: they are what kaleyra-emulator answers, documented in docs/decisions.md."
+            "Adds a WhatsApp number to the account, and updates one (PUT). Codes and statuses the vendor's page does not show are marked x-assumption: they are what kaleyra-emulator answers, documented in docs/decisions.md."
         )
     );
     out.push_str("servers:\n");
@@ -105,11 +105,32 @@ pub fn document(root: &Path, spec: &Spec) -> Result<String, String> {
             example(root, file)?
         );
     }
-    // Our statuses, from the codes table.
+    our_statuses(&mut out, spec, &["E906"]);
+    update_operation(&mut out, root, spec)?;
+
+    out.push_str("components:\n  securitySchemes:\n    apiKey:\n      type: apiKey\n      in: header\n      name: api-key\n");
+    out.push_str("  schemas:\n    AddNumberRequest:\n      type: object\n      required:\n");
+    for field in spec.fields.iter().filter(|f| f.mandatory && f.add) {
+        let _ = writeln!(out, "        - {}", field.name);
+    }
+    properties(&mut out, spec, spec.fields.iter().filter(|f| f.add));
+    out.push_str("    UpdateNumberRequest:\n      type: object\n      description: \"wa_number names the number; at least one other field changes it.\"\n      x-assumption: true\n      required:\n        - wa_number\n      minProperties: 2\n");
+    let update = &spec.endpoint.update.fields;
+    properties(&mut out, spec, spec.fields.iter().filter(|f| update.contains(&f.name)));
+    out.push_str(SCHEMAS);
+    Ok(out)
+}
+
+/// The responses of ours (the emulator's statuses other than 200 and 400), from the codes table;
+/// `skip` names codes that do not apply to the operation.
+fn our_statuses(out: &mut String, spec: &Spec, skip: &[&str]) {
     let mut statuses: Vec<(u16, Vec<String>)> = Vec::new();
     for (code, entry) in &spec.codes {
         let Some(http_status) = entry.http_status else { continue };
-        if entry.source != "assumption" || http_status == 400 {
+        if entry.source != "assumption" || http_status / 100 == 2 || http_status == 400 {
+            continue;
+        }
+        if skip.contains(&code.as_str()) {
             continue;
         }
         match statuses.iter_mut().find(|(status, _)| *status == http_status) {
@@ -132,14 +153,66 @@ pub fn document(root: &Path, spec: &Spec) -> Result<String, String> {
         }
         out.push_str("          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/FullErrorEnvelope\"\n");
     }
+}
 
-    out.push_str("components:\n  securitySchemes:\n    apiKey:\n      type: apiKey\n      in: header\n      name: api-key\n");
-    out.push_str("  schemas:\n    AddNumberRequest:\n      type: object\n      required:\n");
-    for field in spec.fields.iter().filter(|f| f.mandatory) {
-        let _ = writeln!(out, "        - {}", field.name);
-    }
+/// `PUT` on the same path: the vendor documents it; its answers are the emulator's.
+fn update_operation(out: &mut String, root: &Path, spec: &Spec) -> Result<(), String> {
+    let _ = writeln!(out, "    {}:", spec.endpoint.update.method.to_ascii_lowercase());
+    out.push_str("      operationId: updateWhatsAppNumber\n");
+    let _ = writeln!(out, "      summary: {}", q("Update a WhatsApp number's profile"));
+    out.push_str("      x-assumption: true\n");
+    out.push_str(
+        "      parameters:\n        - name: SID\n          in: path\n          required: true\n",
+    );
+    let _ = writeln!(
+        out,
+        "          schema:\n            type: string\n            pattern: {}",
+        q("^[A-Za-z0-9_-]+$")
+    );
+    out.push_str("      requestBody:\n        required: true\n        content:\n          application/json:\n");
+    out.push_str(
+        "            schema:\n              $ref: \"#/components/schemas/UpdateNumberRequest\"\n",
+    );
+    let _ = writeln!(
+        out,
+        "            examples:\n              sample:\n                value: {}",
+        example(root, "update_request.json")?
+    );
+    out.push_str("      responses:\n");
+    let _ = writeln!(
+        out,
+        "        \"200\":\n          description: {}\n          x-assumption: true",
+        q("I902: the number's record, as the update left it.")
+    );
+    out.push_str("          content:\n            application/json:\n              schema:\n                $ref: \"#/components/schemas/UpdatedEnvelope\"\n");
+    let _ = writeln!(
+        out,
+        "              examples:\n                updated:\n                  value: {}",
+        example(root, "responses/updated.json")?
+    );
+    let _ = writeln!(
+        out,
+        "        \"400\":\n          description: {}\n          x-assumption: true",
+        q("Validation failed: the full envelope (E948/E413, E900) or the bare one (E962).")
+    );
+    out.push_str("          content:\n            application/json:\n              schema:\n                oneOf:\n                  - $ref: \"#/components/schemas/FullErrorEnvelope\"\n                  - $ref: \"#/components/schemas/BareErrorEnvelope\"\n");
+    let _ = writeln!(
+        out,
+        "              examples:\n                nothing_to_update:\n                  value: {}",
+        example(root, "responses/nothing_to_update.json")?
+    );
+    our_statuses(out, spec, &[]);
+    Ok(())
+}
+
+/// The `properties` of a request schema: `fields`, with their rules.
+fn properties<'a>(
+    out: &mut String,
+    spec: &Spec,
+    fields: impl Iterator<Item = &'a crate::spec::FieldSpec>,
+) {
     out.push_str("      properties:\n");
-    for field in &spec.fields {
+    for field in fields {
         let _ = writeln!(out, "        {}:", field.name);
         out.push_str("          type: string\n");
         let mut description = field.description.clone();
@@ -167,8 +240,6 @@ pub fn document(root: &Path, spec: &Spec) -> Result<String, String> {
         }
         let _ = writeln!(out, "          example: {}", q(&field.example));
     }
-    out.push_str(SCHEMAS);
-    Ok(out)
 }
 
 const SCHEMAS: &str = r##"    NumberRecord:
@@ -212,6 +283,9 @@ const SCHEMAS: &str = r##"    NumberRecord:
           type: integer
         notFirstRequest:
           type: integer
+        about:
+          type: string
+          description: "Only once an update set it (an assumption)."
     SuccessEnvelope:
       type: object
       required: [code, message, data, error]
@@ -219,6 +293,22 @@ const SCHEMAS: &str = r##"    NumberRecord:
         code:
           type: string
           const: I102
+        message:
+          type: string
+        data:
+          type: array
+          items:
+            $ref: "#/components/schemas/NumberRecord"
+        error:
+          type: object
+    UpdatedEnvelope:
+      type: object
+      x-assumption: true
+      required: [code, message, data, error]
+      properties:
+        code:
+          type: string
+          const: I902
         message:
           type: string
         data:

@@ -20,6 +20,14 @@ pub struct Endpoint {
     pub path: String,
     pub default_base: String,
     pub regions: BTreeMap<String, String>,
+    pub update: Update,
+}
+
+/// The update of a number: its method (on the same path) and the fields it takes.
+#[derive(Debug, Deserialize)]
+pub struct Update {
+    pub method: String,
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +37,9 @@ pub struct FieldSpec {
     pub example: String,
     #[serde(default)]
     pub mandatory: bool,
+    /// Whether the add request takes the field (`about` is the update's alone).
+    #[serde(default = "yes")]
+    pub add: bool,
     pub max_chars: Option<usize>,
     pub rule: Option<String>,
 }
@@ -68,6 +79,10 @@ pub struct Assumption {
     pub decision: String,
     pub why: String,
     pub switch: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Spec {

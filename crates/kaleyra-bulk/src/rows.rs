@@ -202,7 +202,7 @@ impl RowReader {
                 }
                 let mut fields = Vec::with_capacity(header.len());
                 for name in &header {
-                    let field = Field::from_key(name);
+                    let field = Field::from_key(name).filter(|field| Field::ADD.contains(field));
                     if field.is_some() && fields.contains(&field) {
                         return Err(InputError::DuplicateColumn(name.clone()));
                     }

@@ -13,13 +13,23 @@ Exit codes:
   3  transport failure or unknown outcome (the message says whether the number may exist)
   4  authentication failed";
 
+const UPDATE_EXIT_CODES: &str = "\
+Exit codes:
+  0  success (valid, updated)
+  1  rejected (invalid locally, or by the API: an unknown number among others)
+  2  usage error or unreadable input
+  3  transport failure or unknown outcome (sending the same update again is safe)
+  4  authentication failed";
+
 const ENVIRONMENT: &str = "\
-Environment (a flag given beats the environment, which beats the defaults):
+Environment (a flag given beats the environment, which beats a profile, which beats the defaults):
   KALEYRA_SID           account SID (or --sid)
   KALEYRA_API_KEY       API key; never passed on the command line (--api-key-file beats it)
   KALEYRA_API_KEY_FILE  file holding the API key (or --api-key-file)
   KALEYRA_BASE_URL      API base URL (or --base-url), default https://api.kaleyra.io
   KALEYRA_REGION        in, ap, eu or na (or --region); set only one of the two
+  KALEYRA_PROFILE       the config file's profile to use (or --profile); see `kaleyra config`
+  KALEYRA_CONFIG        the config file (default $XDG_CONFIG_HOME/kaleyra/config.toml)
   RUST_LOG              log targets and levels, e.g. kaleyra_transport=debug (or -v, -vv)";
 
 #[derive(Debug, Parser)]
@@ -71,9 +81,13 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the 17 accepted business categories in their canonical spelling.
     Categories,
-    /// Register WhatsApp numbers.
+    /// Register and update WhatsApp numbers.
     #[command(subcommand)]
     Number(Box<NumberCommand>),
+    /// Read and change the profiles of the config file ($KALEYRA_CONFIG, else
+    /// $XDG_CONFIG_HOME/kaleyra/config.toml, else ~/.config/kaleyra/config.toml).
+    #[command(subcommand, after_help = CONFIG_HELP)]
+    Config(ConfigCommand),
     /// Run a local server that behaves like the API (same route, envelopes and rules).
     #[command(after_help = ENVIRONMENT)]
     Emulator(EmulatorArgs),
@@ -87,6 +101,41 @@ pub enum Command {
     Manpages {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+    },
+}
+
+const CONFIG_HELP: &str = "\
+The file holds one table per profile, with the names of the flags and environment variables:
+
+  [profiles.default]
+  sid = \"HXXXXXXX071US\"
+  region = \"eu\"                              # or base_url = \"https://...\"
+  api_key_command = \"pass show kaleyra\"      # or api_key_file = \"~/.config/kaleyra/key\"
+
+A key inline (api_key = \"...\") is read only from a file no one else may read (chmod 600).
+Precedence: a flag, then the environment, then the profile, then the defaults.";
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// The profiles' names, one per line.
+    List,
+    /// One profile's settings (the key masked) and the file they come from.
+    Show {
+        /// The profile (default: KALEYRA_PROFILE, else `default`).
+        #[arg(long, env = "KALEYRA_PROFILE", value_name = "NAME")]
+        profile: Option<String>,
+    },
+    /// Set KEY of a profile to VALUE, creating the file (mode 0600) and the profile if needed;
+    /// the file's comments and other settings stay.
+    Set {
+        /// The profile (default: KALEYRA_PROFILE, else `default`).
+        #[arg(long, env = "KALEYRA_PROFILE", value_name = "NAME")]
+        profile: Option<String>,
+        /// sid, region, base_url, api_key_file or api_key_command.
+        #[arg(value_name = "KEY")]
+        key: String,
+        #[arg(value_name = "VALUE")]
+        value: String,
     },
 }
 
@@ -121,6 +170,11 @@ pub enum NumberCommand {
     /// reaches the network.
     #[command(after_help = format!("{EXIT_CODES}\n\n{ENVIRONMENT}"))]
     Add(AddArgs),
+    /// Update one WhatsApp number's profile (PUT): the fields given change, the others stay.
+    /// Validated locally first; an update is safe to send again, so one whose outcome is
+    /// unknown (a 5xx, a timeout) is retried.
+    #[command(after_help = format!("{UPDATE_EXIT_CODES}\n\n{ENVIRONMENT}"))]
+    Update(UpdateArgs),
     /// Add every number of a CSV or JSONL file: validated first, sent as fast as the server
     /// allows, journaled so that an interrupted import resumes with no row created twice.
     #[command(after_help = format!("{IMPORT_EXIT_CODES}\n\n{ENVIRONMENT}"))]
@@ -233,6 +287,33 @@ pub struct AddArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Read the JSON request body from FILE (`-` for stdin); flags given too override its fields.
+    #[arg(long, value_name = "FILE|-")]
+    pub from: Option<PathBuf>,
+    /// Send wa_number in its E.164 form: spaces, dashes, dots and parentheses taken out, a
+    /// leading 00 made +. Without it such a number is refused, and the message names that form.
+    #[arg(long)]
+    pub normalize: bool,
+
+    #[command(flatten)]
+    pub fields: UpdateFieldArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Start the emulator in this process on 127.0.0.1 (a free port), register the number there
+    /// first (so that it has a record to update), and send the update to it over real HTTP.
+    /// Needs no account.
+    #[arg(long)]
+    pub sandbox: bool,
+
+    /// Print the exact HTTP request instead of sending it (the key masked to its last 4 characters).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
 #[command(next_help_heading = "Request fields")]
 pub struct FieldArgs {
     /// Display name (mandatory).
@@ -241,6 +322,27 @@ pub struct FieldArgs {
     /// WhatsApp number in E.164, e.g. +13236550017 (mandatory).
     #[arg(long)]
     pub wa_number: Option<String>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Request fields")]
+pub struct UpdateFieldArgs {
+    /// The WhatsApp number to update, in E.164 (mandatory).
+    #[arg(long)]
+    pub wa_number: Option<String>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// The profile's About text (at most 139 characters).
+    #[arg(long)]
+    pub about: Option<String>,
+}
+
+/// The fields an add and an update share.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Request fields")]
+pub struct ProfileArgs {
     #[arg(long)]
     pub address: Option<String>,
     /// URL that receives the incoming-message callbacks; Kaleyra also calls it (GET with
@@ -265,6 +367,11 @@ pub struct FieldArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
+    /// The profile of the config file to use (`kaleyra config list`); without it and without
+    /// KALEYRA_PROFILE, the profile `default` if there is one. Flags and the environment beat
+    /// what a profile says.
+    #[arg(long, env = "KALEYRA_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
     /// Account SID.
     #[arg(long, env = "KALEYRA_SID")]
     pub sid: Option<String>,

@@ -1,5 +1,5 @@
-//! Where the SID, the key and the base URL come from: flags, environment, a key file, never the
-//! key itself on the command line.
+//! Where the SID, the key and the base URL come from: flags, then the environment, then the
+//! profile of the config file, then the defaults; never the key itself on the command line.
 
 use std::path::Path;
 
@@ -8,6 +8,7 @@ use kaleyra_transport::{Client, ClientBuilder, Region, RetryPolicy};
 
 use crate::cli::ConnectionArgs;
 use crate::error::CliError;
+use crate::profiles::{self, Profile};
 
 pub const API_KEY_ENV: &str = "KALEYRA_API_KEY";
 const API_KEY_FILE_ENV: &str = "KALEYRA_API_KEY_FILE";
@@ -42,7 +43,7 @@ pub fn api_key(flag: Option<&Path>) -> Result<Option<ApiKey>, CliError> {
     }
 }
 
-fn key_file(path: &Path) -> Result<ApiKey, CliError> {
+pub fn key_file(path: &Path) -> Result<ApiKey, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| CliError::Read { name: path.display().to_string(), source })?;
     let key = text.trim();
@@ -52,30 +53,46 @@ fn key_file(path: &Path) -> Result<ApiKey, CliError> {
     Ok(ApiKey::new(key))
 }
 
-/// A client builder for the account the flags and environment name.
+/// A client builder for the account the flags, the environment and the profile name.
 pub fn client_builder(args: &ConnectionArgs) -> Result<ClientBuilder, CliError> {
-    let sid = args.sid.clone().filter(|sid| !sid.is_empty()).ok_or_else(|| {
+    let profile = profiles::selected(args.profile.as_deref())?;
+    let sid = match args.sid.clone().filter(|sid| !sid.is_empty()) {
+        Some(sid) => Some(sid),
+        None => profile.as_ref().and_then(|p| p.sid.clone()),
+    };
+    let sid = sid.ok_or_else(|| {
         CliError::Usage(
-            "no account SID: set KALEYRA_SID or pass --sid (or use --sandbox)".to_owned(),
+            "no account SID: set KALEYRA_SID, pass --sid, or set a profile's sid with \
+             `kaleyra config set sid VALUE` (or use --sandbox)"
+                .to_owned(),
         )
     })?;
-    let key = api_key(args.api_key_file.as_deref())?.ok_or_else(|| {
+    let key = match api_key(args.api_key_file.as_deref())? {
+        Some(key) => Some(key),
+        None => match &profile {
+            Some(profile) => profile.api_key()?,
+            None => None,
+        },
+    };
+    let key = key.ok_or_else(|| {
         CliError::Usage(format!(
-            "no API key: set {API_KEY_ENV} or KALEYRA_API_KEY_FILE (or use --sandbox)"
+            "no API key: set {API_KEY_ENV} or KALEYRA_API_KEY_FILE, or a profile's api_key_file \
+             or api_key_command (or use --sandbox)"
         ))
     })?;
-    tune(Client::builder(sid, key), args)
+    tune(Client::builder(sid, key), args, profile.as_ref())
 }
 
 /// Where requests go, by precedence: `--base-url` or `--region` (not both), else
-/// `KALEYRA_BASE_URL` or `KALEYRA_REGION` (not both), else the default host.
+/// `KALEYRA_BASE_URL` or `KALEYRA_REGION` (not both), else the profile's `base_url` or `region`,
+/// else the default host.
 enum Destination {
     BaseUrl(String),
     Region(String),
     Default,
 }
 
-fn destination(args: &ConnectionArgs) -> Result<Destination, CliError> {
+fn destination(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<Destination, CliError> {
     match (&args.base_url, &args.region) {
         (Some(url), _) => return Ok(Destination::BaseUrl(url.clone())),
         (None, Some(region)) => return Ok(Destination::Region(region.clone())),
@@ -87,13 +104,21 @@ fn destination(args: &ConnectionArgs) -> Result<Destination, CliError> {
         ))),
         (Some(url), None) => Ok(Destination::BaseUrl(url)),
         (None, Some(region)) => Ok(Destination::Region(region)),
-        (None, None) => Ok(Destination::Default),
+        (None, None) => Ok(match profile {
+            Some(Profile { base_url: Some(url), .. }) => Destination::BaseUrl(url.clone()),
+            Some(Profile { region: Some(region), .. }) => Destination::Region(region.clone()),
+            _ => Destination::Default,
+        }),
     }
 }
 
 /// Applies base URL or region, timeouts and retries.
-pub fn tune(mut builder: ClientBuilder, args: &ConnectionArgs) -> Result<ClientBuilder, CliError> {
-    match destination(args)? {
+pub fn tune(
+    mut builder: ClientBuilder,
+    args: &ConnectionArgs,
+    profile: Option<&Profile>,
+) -> Result<ClientBuilder, CliError> {
+    match destination(args, profile)? {
         Destination::BaseUrl(url) => builder = builder.base_url(url),
         Destination::Region(region) => builder = builder.region(region.parse::<Region>()?),
         Destination::Default => {}

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use kaleyra_model::AddNumberRequest;
+use kaleyra_model::{AddNumberRequest, RequestParseError, UpdateNumberRequest};
 
 use crate::error::CliError;
 
@@ -50,12 +50,22 @@ fn read_stdin() -> Result<Source, CliError> {
     Ok(Source { name, text })
 }
 
-/// Parses the body as one request.
+/// Parses the body as one add request.
 pub fn parse_request(source: &Source) -> Result<AddNumberRequest, CliError> {
-    AddNumberRequest::from_json(source.text.as_bytes()).map_err(|error| CliError::Malformed {
+    AddNumberRequest::from_json(source.text.as_bytes()).map_err(|error| malformed(source, &error))
+}
+
+/// Parses the body as one update request.
+pub fn parse_update(source: &Source) -> Result<UpdateNumberRequest, CliError> {
+    UpdateNumberRequest::from_json(source.text.as_bytes())
+        .map_err(|error| malformed(source, &error))
+}
+
+fn malformed(source: &Source, error: &RequestParseError) -> CliError {
+    CliError::Malformed {
         name: source.name.clone(),
         line: error.line,
         column: error.column,
         message: error.to_string(),
-    })
+    }
 }

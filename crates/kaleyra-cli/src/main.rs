@@ -11,6 +11,7 @@ mod error;
 mod input;
 mod logging;
 mod printable;
+mod profiles;
 mod render;
 mod runtime;
 mod sandbox;
@@ -30,10 +31,12 @@ fn main() -> ExitCode {
         Command::Categories => commands::categories::run(cli.output),
         Command::Number(number) => match number.as_ref() {
             NumberCommand::Add(args) => commands::number_add::run(args, cli.output),
+            NumberCommand::Update(args) => commands::number_update::run(args, cli.output),
             NumberCommand::Import(args) => {
                 commands::number_import::run(args, cli.output, cli.quiet)
             }
         },
+        Command::Config(command) => commands::config::run(command, cli.output),
         Command::Emulator(args) => commands::emulator::run(args, cli.output),
         Command::Completions { shell } => commands::docs::completions(*shell),
         Command::Manpages { dir } => commands::docs::manpages(dir),

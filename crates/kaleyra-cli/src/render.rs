@@ -17,7 +17,7 @@ pub fn valid(
         Output::Json => writeln!(out, "{}", valid.to_json()),
         Output::Text => {
             writeln!(out, "{name}: valid")?;
-            for field in Field::ALL {
+            for field in Field::ADD {
                 if let Some(value) = valid.get(field) {
                     writeln!(out, "  {field}: {value}")?;
                 }
@@ -43,7 +43,7 @@ pub fn rejection(
             let plural = if count == 1 { "problem" } else { "problems" };
             writeln!(out, "{name}: invalid, {count} {plural}")?;
             for problem in rejection.problems() {
-                writeln!(out, "  {}: {}", problem.field(), described(problem))?;
+                writeln!(out, "  {}: {}", problem.parameter(), described(problem))?;
             }
             let hidden = rejection.problems().iter().any(|p| p.kind() == ProblemKind::Empty)
                 && rejection.envelope().top_level_code().is_some();
@@ -58,15 +58,29 @@ pub fn rejection(
     }
 }
 
-/// Warns on stderr about keys that are not fields of the API.
-pub fn unknown_keys(name: &str, request: &kaleyra_model::AddNumberRequest) -> io::Result<()> {
+/// Warns on stderr about keys (`extra`, of a request whose fields are `fields`) that are not
+/// fields of the request.
+pub fn unknown_keys(
+    name: &str,
+    extra: &serde_json::Map<String, serde_json::Value>,
+    fields: &[Field],
+) -> io::Result<()> {
     let mut stderr = io::stderr().lock();
-    for key in request.extra.keys() {
-        writeln!(
-            stderr,
-            "warning: {name}: `{key}` is not a field of the API and is not sent{}",
-            did_you_mean(key)
-        )?;
+    let request = if fields.contains(&Field::DisplayName) { "an add" } else { "an update" };
+    for key in extra.keys() {
+        if Field::from_key(key).is_some() {
+            // A field of the other request (`about` in an add, `display_name` in an update).
+            writeln!(
+                stderr,
+                "warning: {name}: `{key}` is not a field of {request} and is not sent"
+            )?;
+        } else {
+            writeln!(
+                stderr,
+                "warning: {name}: `{key}` is not a field of the API and is not sent{}",
+                did_you_mean(key, fields)
+            )?;
+        }
     }
     Ok(())
 }
@@ -85,7 +99,7 @@ pub fn csv_header(name: &str, rows: &kaleyra_bulk::RowReader) -> io::Result<()> 
     for column in rows.unknown_columns() {
         // A column that resembles a field is likely a typo that drops the field: a warning.
         // Others (an id of the caller's) pass through to the reports on purpose: a note.
-        match kaleyra_validate::suggest::field(column) {
+        match kaleyra_validate::suggest::field(column, &Field::ADD) {
             Some(field) => writeln!(
                 stderr,
                 "warning: {name}: column `{column}` is not a field of the API and is not sent \
@@ -103,8 +117,8 @@ pub fn csv_header(name: &str, rows: &kaleyra_bulk::RowReader) -> io::Result<()> 
 }
 
 /// ` (did you mean `FIELD`?)` when `name` looks like a misspelt field, else nothing.
-pub fn did_you_mean(name: &str) -> String {
-    kaleyra_validate::suggest::field(name)
+pub fn did_you_mean(name: &str, fields: &[Field]) -> String {
+    kaleyra_validate::suggest::field(name, fields)
         .map(|field| format!(" (did you mean `{}`?)", field.as_str()))
         .unwrap_or_default()
 }

@@ -37,6 +37,7 @@ pub async fn start(args: &ConnectionArgs) -> Result<(ClientBuilder, RunningEmula
         .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
         .map_err(CliError::Emulator)?;
-    let builder = credentials::tune(Client::builder(sid, key), args)?.base_url(emulator.base_url());
+    let builder =
+        credentials::tune(Client::builder(sid, key), args, None)?.base_url(emulator.base_url());
     Ok((builder, emulator))
 }

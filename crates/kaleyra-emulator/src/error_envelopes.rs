@@ -90,6 +90,20 @@ pub(crate) fn duplicate() -> Failure {
     draft.failure()
 }
 
+/// 404: an update for a number the account has no record of. Top-level `E948` like every
+/// failed update.
+pub(crate) fn not_registered() -> Failure {
+    let mut draft = generated::E906.draft(&[]);
+    let (code, message) = kaleyra_validate::UPDATE_FAILED;
+    draft.top = Some((Code::new(code), message.to_owned()));
+    draft.failure()
+}
+
+/// 400: the request breaks the API's rules: the envelope `kaleyra-validate` renders.
+pub(crate) fn rejected(rejection: &kaleyra_validate::Rejection) -> Failure {
+    Failure { status: StatusCode::BAD_REQUEST, body: rejection.to_json(), retry_after: None }
+}
+
 /// 400: the body is not a JSON object of strings; `parameter` is the field at fault, or `body`.
 pub(crate) fn malformed_body(parameter: &str, detail: &str) -> Failure {
     let mut draft = generated::E900.draft(&[("detail", detail)]);

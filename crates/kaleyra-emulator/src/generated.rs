@@ -36,6 +36,14 @@ pub(crate) const E905: Answer = Answer {
     parameter: "method",
     message: "Method not allowed.",
 };
+/// an update for a number the account has no record of (inner code; top level E948)
+pub(crate) const E906: Answer = Answer {
+    code: "E906",
+    status: 404,
+    kind: "REQUEST_ERROR",
+    parameter: "wa_number",
+    message: "wa_number is not registered.",
+};
 /// the emulator's own: its store holds --max-records records; nothing was created
 pub(crate) const E907: Answer = Answer {
     code: "E907",
@@ -94,4 +102,12 @@ pub(crate) const E990: Answer = Answer {
     kind: "EMULATOR_ERROR",
     parameter: "x-emulator-fault",
     message: "Cannot read the fault header: {detail}",
+};
+/// the number's record was updated: the success envelope with the record as it is now
+pub(crate) const I902: Answer = Answer {
+    code: "I902",
+    status: 200,
+    kind: "",
+    parameter: "",
+    message: "Phone Number updated successfully.",
 };

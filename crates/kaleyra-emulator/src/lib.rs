@@ -16,6 +16,7 @@ mod service;
 mod state;
 mod store;
 mod throttle;
+mod update;
 
 pub use config::{EmulatorConfig, SANDBOX_API_KEY, SANDBOX_SID};
 pub use faults::{FAULT_HEADER, Fault, FaultPlan, FaultRule};

@@ -9,7 +9,7 @@ use kaleyra_model::NumberRecord;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NumbersReport {
-    /// Create requests that reached the handler, whatever became of them.
+    /// Create and update requests that reached the handler, whatever became of them.
     pub received: u64,
     /// Of those, how many the limits answered 429 (rate limit or requests in flight); injected
     /// faults are not counted here.
@@ -38,7 +38,10 @@ pub struct NumberEntry {
     pub requests: u64,
     /// How many of them created a record.
     pub creations: u64,
-    /// The records, oldest first.
+    /// Valid, authenticated update requests that changed its latest record.
+    #[serde(default)]
+    pub updates: u64,
+    /// The records, oldest first (an update changes the latest).
     pub records: Vec<NumberRecord>,
 }
 

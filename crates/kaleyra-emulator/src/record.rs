@@ -127,21 +127,27 @@ fn finish_record(json: &mut Json, id: u64, not_first: bool) {
     json.raw("}");
 }
 
-/// A record as the store keeps it: its head, and what the admission decided.
+/// A record as the store keeps it.
 #[derive(Debug)]
-pub(crate) struct KeptRecord {
-    pub(crate) head: Box<[u8]>,
-    pub(crate) id: u64,
-    pub(crate) not_first: bool,
+pub(crate) enum KeptRecord {
+    /// As created: its head, and what the admission decided.
+    Created { head: Box<[u8]>, id: u64, not_first: bool },
+    /// As an update left it: the whole record.
+    Updated(Box<[u8]>),
 }
 
 impl KeptRecord {
-    /// The record's JSON, byte for byte as it was answered.
+    /// The record's JSON, byte for byte as it was last answered.
     pub(crate) fn json(&self) -> Vec<u8> {
-        let mut json = Json(Vec::with_capacity(self.head.len() + 48));
-        json.0.extend_from_slice(&self.head);
-        finish_record(&mut json, self.id, self.not_first);
-        json.0
+        match self {
+            KeptRecord::Created { head, id, not_first } => {
+                let mut json = Json(Vec::with_capacity(head.len() + 48));
+                json.0.extend_from_slice(head);
+                finish_record(&mut json, *id, *not_first);
+                json.0
+            }
+            KeptRecord::Updated(record) => record.to_vec(),
+        }
     }
 }
 
@@ -202,7 +208,7 @@ mod tests {
         let valid = kaleyra_validate::validate_ref_with(&borrowed, &Default::default()).unwrap();
         let envelope = Envelope::new("ZEMU932d", "HX071US");
         let created = envelope.begin(&valid, borrowed.values_need_no_escaping(), 1700);
-        let kept = KeptRecord { head: created.record_head().into(), id, not_first };
+        let kept = KeptRecord::Created { head: created.record_head().into(), id, not_first };
         (created.finish(id, not_first), kept.json())
     }
 
@@ -246,8 +252,11 @@ mod tests {
                 let unescaped = borrowed.values_need_no_escaping();
                 unescaped_requests.set(unescaped_requests.get() + usize::from(unescaped));
                 let created = Envelope::new("Z\"1", "HX\u{1}").begin(&valid, unescaped, -5);
-                let kept =
-                    KeptRecord { head: created.record_head().into(), id: 1, not_first: true };
+                let kept = KeptRecord::Created {
+                    head: created.record_head().into(),
+                    id: 1,
+                    not_first: true,
+                };
                 let json = created.finish(1, true);
                 let envelope: SuccessEnvelope = serde_json::from_slice(&json).unwrap();
                 prop_assert_eq!(&json[..], &serde_json::to_vec(&envelope).unwrap()[..]);

@@ -43,9 +43,14 @@ pub(crate) async fn handle(
         let query = parts.uri.query().unwrap_or_default();
         return Ok(Box::pin(admin(&shared, route, &parts.method, query, body)).await);
     }
+    let operation = match parts.method {
+        Method::POST => Operation::Create,
+        Method::PUT => Operation::Update,
+        _ => Operation::Other,
+    };
     match create_route_sid(path) {
-        Some(sid) if parts.method == Method::POST => {
-            let plan = match plan_create(&shared, sid, &parts.headers, &body) {
+        Some(sid) if operation != Operation::Other => {
+            let plan = match plan_create(&shared, sid, &parts.headers, &body, operation) {
                 Ok(plan) => plan,
                 Err(failure) => return Ok(failure_response(failure)),
             };
@@ -63,9 +68,20 @@ pub(crate) async fn handle(
                 .await
                 .unwrap_or(Err(Abort))
         }
-        Some(_) => Ok(not_allowed("POST")),
+        Some(_) => Ok(not_allowed("POST, PUT")),
         None => Ok(failure_response(error_envelopes::not_found())),
     }
+}
+
+/// What a request on the number route asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    /// `POST`: add a number.
+    Create,
+    /// `PUT`: update one.
+    Update,
+    /// Any other method.
+    Other,
 }
 
 /// `/v1/{SID}/whatsapp/number` → the SID. The vendor's prose writes `Whatsapp`, its curl
@@ -80,9 +96,10 @@ fn create_route_sid(path: &str) -> Option<&str> {
     (!sid.is_empty() && route).then_some(sid)
 }
 
-/// What the head of a create request decides: whether it is refused (authentication, content
-/// type, declared length), and the fault and latency that apply.
+/// What the head of a request on the number route decides: whether it is refused
+/// (authentication, content type, declared length), and the fault and latency that apply.
 struct Plan {
+    operation: Operation,
     head: Result<(), Failure>,
     fault: Option<Fault>,
     latency: Duration,
@@ -95,6 +112,7 @@ fn plan_create(
     sid: &str,
     headers: &http::HeaderMap,
     body: &Incoming,
+    operation: Operation,
 ) -> Result<Plan, Failure> {
     shared.count_received();
     let heads = Heads::of(headers);
@@ -111,6 +129,7 @@ fn plan_create(
     // The declared length as hyper read it from the head (`content-length`).
     let declared = hyper::body::Body::size_hint(body).exact();
     Ok(Plan {
+        operation,
         head: check_headers(&shared.config, sid, &heads, declared),
         fault: header_fault.or(plan_fault),
         latency: header_latency + plan_latency + shared.latency.draw(&shared.config.latency),
@@ -124,7 +143,7 @@ async fn respond(
     plan: Plan,
     body: Incoming,
 ) -> Result<Response<ResponseBody>, Abort> {
-    let Plan { head, fault, latency } = plan;
+    let Plan { operation, head, fault, latency } = plan;
     let config = &shared.config;
     // The request is read whole before anything slow happens: latency is the server's.
     let body = match head {
@@ -164,9 +183,13 @@ async fn respond(
         _ => {}
     }
 
-    let response = match body {
-        Ok(body) => process(shared, &body),
-        Err(failure) => failure_response(failure),
+    let response = match (body, operation) {
+        (Ok(body), Operation::Update) => match crate::update::process(shared, &body) {
+            Ok(envelope) => json_response(StatusCode::OK, envelope, None),
+            Err(failure) => failure_response(failure),
+        },
+        (Ok(body), _) => process(shared, &body),
+        (Err(failure), _) => failure_response(failure),
     };
 
     // Faults that strike after it was processed (a record may now exist).

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use kaleyra_model::NumberRecord;
+
 use crate::numbers_report::NumberEntry;
 use crate::record::KeptRecord;
 
@@ -21,7 +23,8 @@ pub(crate) struct Store {
 struct Entry {
     requests: u64,
     creations: u64,
-    /// Each record, as it was answered.
+    updates: u64,
+    /// Each record, as it was last answered.
     records: Vec<KeptRecord>,
 }
 
@@ -66,8 +69,27 @@ impl Store {
         self.records += 1;
         self.next_id += 1;
         let not_first = std::mem::replace(&mut self.created_any, true);
-        entry.records.push(KeptRecord { head: record_head, id: self.next_id, not_first });
+        entry.records.push(KeptRecord::Created { head: record_head, id: self.next_id, not_first });
         Admission::Create { id: self.next_id, not_first }
+    }
+
+    /// Applies `change` to the latest record of `wa_number` and keeps the result: the record's
+    /// JSON as it is now, or `None` when the number has no record (nothing is counted then).
+    pub(crate) fn update(
+        &mut self,
+        wa_number: &str,
+        change: impl FnOnce(&mut NumberRecord),
+    ) -> Option<Vec<u8>> {
+        let entry = self.numbers.get_mut(wa_number)?;
+        let kept = entry.records.last_mut()?;
+        // Kept records are the model's own serialization (a test in `record` holds them to
+        // it): reading one back cannot fail.
+        let mut record: NumberRecord = serde_json::from_slice(&kept.json()).ok()?;
+        change(&mut record);
+        let json = serde_json::to_vec(&record).ok()?;
+        *kept = KeptRecord::Updated(json.clone().into());
+        entry.updates += 1;
+        Some(json)
     }
 
     /// Every number, in order, with its records read back.
@@ -95,6 +117,7 @@ impl Store {
                 wa_number: wa_number.clone(),
                 requests: entry.requests,
                 creations: entry.creations,
+                updates: entry.updates,
                 // Written from the model's own shape (a test in `record` holds them together),
                 // so none is dropped here.
                 records: entry
@@ -170,6 +193,31 @@ mod tests {
             store.admit("+13236550018", true, 1, head("b")),
             Admission::Create { .. }
         ));
+    }
+
+    #[test]
+    fn an_update_changes_the_latest_record_only_and_is_counted() {
+        let mut store = Store::default();
+        assert_eq!(store.update("+13236550017", |_| {}), None, "no record yet");
+        assert!(matches!(create(&mut store, "+13236550017"), Admission::Create { .. }));
+        assert!(matches!(
+            store.admit("+13236550017", false, usize::MAX, head("second")),
+            Admission::Create { .. }
+        ));
+        let json =
+            store.update("+13236550017", |record| record.about = Some("Open".to_owned())).unwrap();
+        let record: NumberRecord = serde_json::from_slice(&json).unwrap();
+        assert_eq!((record.name.as_str(), record.about.as_deref()), ("second", Some("Open")));
+        store.update("+13236550017", |record| record.address = Some("here".to_owned())).unwrap();
+        let entry = &store.entries()[0];
+        assert_eq!((entry.requests, entry.creations, entry.updates), (2, 2, 2));
+        assert_eq!(entry.records[0].about, None, "the older record is left alone");
+        let latest = &entry.records[1];
+        assert_eq!(
+            (latest.about.as_deref(), latest.address.as_deref()),
+            (Some("Open"), Some("here"))
+        );
+        assert_eq!(store.entries().len(), 1, "an update of an unknown number lists nothing");
     }
 
     #[test]

@@ -10,7 +10,8 @@ use hyper_util::rt::TokioExecutor;
 use kaleyra_emulator::{Emulator, EmulatorConfig, NumbersReport, RunningEmulator};
 use kaleyra_model::ApiKey;
 use kaleyra_seed::{
-    EMPTY_DISPLAY_IMAGE, INVALID_CATEGORY, MISSING_MANDATORY, SAMPLE_REQUEST, SUCCESS, minified,
+    EMPTY_DISPLAY_IMAGE, INVALID_CATEGORY, MISSING_MANDATORY, NOTHING_TO_UPDATE, SAMPLE_REQUEST,
+    SUCCESS, UPDATE_REQUEST, UPDATED, minified,
 };
 
 const SID: &str = "HX0TEST071US";
@@ -54,6 +55,11 @@ async fn send(
 
 async fn create(emulator: &RunningEmulator, body: &str) -> Answer {
     send(emulator, "POST", PATH, &[("api-key", KEY), ("Content-Type", "application/json")], body)
+        .await
+}
+
+async fn update(emulator: &RunningEmulator, body: &str) -> Answer {
+    send(emulator, "PUT", PATH, &[("api-key", KEY), ("Content-Type", "application/json")], body)
         .await
 }
 
@@ -236,7 +242,7 @@ async fn admin_endpoints() {
         ("POST", "/__emulator/health", "GET"),
         ("GET", "/__emulator/reset", "POST"),
         ("POST", "/__emulator/faults", "GET, PUT"),
-        ("GET", "/v1/HX071US/whatsapp/number", "POST"),
+        ("GET", "/v1/HX071US/whatsapp/number", "POST, PUT"),
     ] {
         let answer = send(&emulator, method, path, &[], "").await;
         assert_eq!(answer.status, 405, "{method} {path}");
@@ -341,4 +347,76 @@ async fn the_admin_listing_comes_in_pages() {
         assert_eq!(status, 400, "{bad}");
         assert_eq!(envelope["error"]["parameter"], "query", "{bad}");
     }
+}
+
+/// The update (PUT): the examples in `spec/examples/` are what it answers, it changes the
+/// latest record and nothing else, and it refuses what an update may not be.
+#[tokio::test]
+async fn an_update_changes_the_record_and_answers_the_spec_examples() {
+    let emulator = start().await;
+    let not_registered = update(&emulator, UPDATE_REQUEST).await;
+    assert_eq!(not_registered.status, 404);
+    assert_eq!(
+        not_registered.body,
+        r#"{"code":"E948","message":"Failed to update WA number.","data":[],"error":{"code":"E906","type":"REQUEST_ERROR","parameter":"wa_number","message":"wa_number is not registered.","reference":""}}"#
+    );
+    assert!(emulator.numbers().numbers.is_empty(), "an unknown number is not listed");
+
+    assert_eq!(create(&emulator, SAMPLE_REQUEST).await.status, 200);
+    let updated = update(&emulator, UPDATE_REQUEST).await;
+    assert_eq!(updated.status, 200, "{}", updated.body);
+    // The example, with what depends on the account and the clock taken from the answer.
+    let answer: serde_json::Value = serde_json::from_str(&updated.body).unwrap();
+    let mut expected: serde_json::Value = serde_json::from_str(UPDATED).unwrap();
+    for key in ["company_id", "created_by", "created_at"] {
+        expected["data"][0][key] = answer["data"][0][key].clone();
+    }
+    assert_eq!(answer, expected);
+    assert!(
+        updated.body.ends_with(
+            r#""notFirstRequest":0,"about":"Open 9 to 5, Monday to Friday"}],"error":{}}"#
+        )
+    );
+
+    let listed = emulator.numbers();
+    let entry = listed.get("+13236550017").unwrap();
+    assert_eq!((entry.requests, entry.creations, entry.updates), (1, 1, 1));
+    assert_eq!(serde_json::to_value(&entry.records[0]).unwrap(), answer["data"][0]);
+    assert_eq!(listed.received, 3, "every request on the route is received");
+
+    // The same update again: the same record (an update is idempotent).
+    let again = update(&emulator, UPDATE_REQUEST).await;
+    assert_eq!(again.body, updated.body);
+
+    let nothing = update(&emulator, r#"{"wa_number":"+13236550017","address":"  "}"#).await;
+    assert_eq!(
+        (nothing.status, nothing.body.as_str()),
+        (400, minified(NOTHING_TO_UPDATE).as_str())
+    );
+    let empty_image = update(&emulator, r#"{"wa_number":"+13236550017","display_image":""}"#).await;
+    assert_eq!(
+        (empty_image.status, empty_image.body.as_str()),
+        (400, minified(EMPTY_DISPLAY_IMAGE).as_str())
+    );
+    let invalid = update(
+        &emulator,
+        r#"{"wa_number":"+13236550017","business_category":"cars","display_name":"new"}"#,
+    )
+    .await;
+    assert_eq!(invalid.status, 400);
+    assert!(
+        invalid.body.starts_with(r#"{"code":"E948","message":"Failed to update WA number.","data":[],"error":{"code":"E413","type":"VALIDATION_ERROR","parameter":"business_category","#),
+        "{}",
+        invalid.body
+    );
+    let wrong_key = send(&emulator, "PUT", PATH, &[("api-key", "nope")], UPDATE_REQUEST).await;
+    assert_eq!(wrong_key.status, 401);
+    let not_json = update(&emulator, r#"{"wa_number":5}"#).await;
+    assert_eq!(not_json.status, 400);
+    assert!(not_json.body.contains(r#""code":"E900""#), "{}", not_json.body);
+
+    let entry = emulator.numbers();
+    let entry = entry.get("+13236550017").unwrap();
+    assert_eq!(entry.updates, 2, "refused updates change nothing");
+    assert_eq!(entry.records[0].name, "xyz", "an update takes no display name");
 }

@@ -53,7 +53,8 @@ impl Code {
     }
 }
 
-/// One field of the add-number request body, in the vendor's order.
+/// One field of a request body: the add request's in the vendor's order, then those only
+/// an update takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
     /// `display_name`: Specifies the WhatsApp number display name.
@@ -74,11 +75,13 @@ pub enum Field {
     ContactEmail,
     /// `website`: Specifies the business website.
     Website,
+    /// `about`: Specifies the WhatsApp profile's About text (update only).
+    About,
 }
 
 impl Field {
-    /// Every field, in the vendor's order.
-    pub const ALL: [Field; 9] = [
+    /// Every field of either request.
+    pub const ALL: [Field; 10] = [
         Field::DisplayName,
         Field::WaNumber,
         Field::Address,
@@ -88,6 +91,33 @@ impl Field {
         Field::BusinessCategory,
         Field::ContactEmail,
         Field::Website,
+        Field::About,
+    ];
+
+    /// The fields of the add request, in the vendor's order.
+    pub const ADD: [Field; 9] = [
+        Field::DisplayName,
+        Field::WaNumber,
+        Field::Address,
+        Field::IncomingUrl,
+        Field::DisplayImage,
+        Field::BusinessDescription,
+        Field::BusinessCategory,
+        Field::ContactEmail,
+        Field::Website,
+    ];
+
+    /// The fields of the update request: `wa_number` names the number, the others change it.
+    pub const UPDATE: [Field; 9] = [
+        Field::WaNumber,
+        Field::Address,
+        Field::IncomingUrl,
+        Field::DisplayImage,
+        Field::BusinessDescription,
+        Field::BusinessCategory,
+        Field::ContactEmail,
+        Field::Website,
+        Field::About,
     ];
 
     /// The JSON key of the field.
@@ -102,10 +132,11 @@ impl Field {
             Field::BusinessCategory => "business_category",
             Field::ContactEmail => "contact_email",
             Field::Website => "website",
+            Field::About => "about",
         }
     }
 
-    /// Whether the vendor makes the field mandatory.
+    /// Whether the vendor makes the field mandatory (in the requests that take it).
     pub const fn is_mandatory(self) -> bool {
         matches!(self, Field::DisplayName | Field::WaNumber)
     }

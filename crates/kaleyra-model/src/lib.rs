@@ -17,7 +17,7 @@ pub use envelope::{
     SuccessEnvelope,
 };
 pub use field::Field;
-pub use request::{AddNumberRequest, RequestFields, RequestParseError};
+pub use request::{AddNumberRequest, RequestFields, RequestParseError, UpdateNumberRequest};
 
 /// Top-level message of the success envelope (code `I102`), as the seed prints it.
 pub const CREATED_MESSAGE: &str = "Phone Number created successfully.";

@@ -75,29 +75,22 @@ impl AddNumberRequest {
     /// Parses one JSON request body; an error names the field (when there is one), the line
     /// and the column. Trailing content after the object is an error.
     pub fn from_json(body: &[u8]) -> Result<AddNumberRequest, RequestParseError> {
-        // Tracking the path costs as much as the parse itself: only a body that fails is
-        // parsed again to say where.
-        if let Ok(request) = serde_json::from_slice(body) {
-            return Ok(request);
-        }
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            let field = (!matches!(path.as_str(), "" | "." | "?")).then_some(path);
-            RequestParseError::new(field, &error.into_inner())
-        })?;
-        deserializer.end().map_err(|error| RequestParseError::new(None, &error))?;
-        Ok(request)
+        parse(body)
     }
 
-    /// The value of `field`, `None` when absent.
+    /// The value of `field`, `None` when absent (always for `about`, which this request does
+    /// not take).
     pub fn get(&self, field: Field) -> Option<&str> {
-        self.slot(field).as_deref()
+        self.slot(field)?.as_deref()
     }
 
-    /// Sets (`Some`) or removes (`None`) `field`.
+    /// Sets (`Some`) or removes (`None`) `field`. A field this request does not take (`about`)
+    /// is kept in its `extra` keys, as its key in a JSON body would be.
     pub fn set(&mut self, field: Field, value: Option<String>) {
-        *self.slot_mut(field) = value;
+        match self.slot_mut(field) {
+            Some(slot) => *slot = value,
+            None => set_extra(&mut self.extra, field, value),
+        }
     }
 
     /// Builder form of [`AddNumberRequest::set`].
@@ -107,8 +100,8 @@ impl AddNumberRequest {
         self
     }
 
-    fn slot(&self, field: Field) -> &Option<String> {
-        match field {
+    fn slot(&self, field: Field) -> Option<&Option<String>> {
+        Some(match field {
             Field::DisplayName => &self.display_name,
             Field::WaNumber => &self.wa_number,
             Field::Address => &self.address,
@@ -118,11 +111,12 @@ impl AddNumberRequest {
             Field::BusinessCategory => &self.business_category,
             Field::ContactEmail => &self.contact_email,
             Field::Website => &self.website,
-        }
+            Field::About => return None,
+        })
     }
 
-    fn slot_mut(&mut self, field: Field) -> &mut Option<String> {
-        match field {
+    fn slot_mut(&mut self, field: Field) -> Option<&mut Option<String>> {
+        Some(match field {
             Field::DisplayName => &mut self.display_name,
             Field::WaNumber => &mut self.wa_number,
             Field::Address => &mut self.address,
@@ -132,8 +126,145 @@ impl AddNumberRequest {
             Field::BusinessCategory => &mut self.business_category,
             Field::ContactEmail => &mut self.contact_email,
             Field::Website => &mut self.website,
+            Field::About => return None,
+        })
+    }
+}
+
+/// The JSON body of `PUT /v1/{SID}/whatsapp/number`: the number to update (`wa_number`) and the
+/// fields to change; a field left out keeps its value.
+///
+/// As with [`AddNumberRequest`], every field is optional here so that a request missing one can
+/// still be represented and rejected; `display_name` is not a field of an update and lands in
+/// `extra`, like any key the API does not define.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UpdateNumberRequest {
+    /// The number to update, in E.164 (mandatory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wa_number: Option<String>,
+    /// The business address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Where the vendor sends incoming messages (and quality-rating and messaging-limit webhooks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incoming_url: Option<String>,
+    /// The profile image, a URL; present but empty is an error of its own (`E962`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_image: Option<String>,
+    /// A description of the business.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_description: Option<String>,
+    /// One of the 17 categories, in any ASCII case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_category: Option<String>,
+    /// The business e-mail address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    /// The business website.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// The profile's About text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    /// Keys that are not fields of the update.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl UpdateNumberRequest {
+    /// An update of the number `wa_number`, changing nothing yet: add fields with
+    /// [`UpdateNumberRequest::with`].
+    pub fn new(wa_number: impl Into<String>) -> Self {
+        UpdateNumberRequest { wa_number: Some(wa_number.into()), ..UpdateNumberRequest::default() }
+    }
+
+    /// Parses one JSON request body, as [`AddNumberRequest::from_json`] does.
+    pub fn from_json(body: &[u8]) -> Result<UpdateNumberRequest, RequestParseError> {
+        parse(body)
+    }
+
+    /// The value of `field`, `None` when absent (always for `display_name`, which an update
+    /// does not take).
+    pub fn get(&self, field: Field) -> Option<&str> {
+        self.slot(field)?.as_deref()
+    }
+
+    /// Sets (`Some`) or removes (`None`) `field`. A field an update does not take
+    /// (`display_name`) is kept in its `extra` keys, as its key in a JSON body
+    /// would be.
+    pub fn set(&mut self, field: Field, value: Option<String>) {
+        match self.slot_mut(field) {
+            Some(slot) => *slot = value,
+            None => set_extra(&mut self.extra, field, value),
         }
     }
+
+    /// Builder form of [`UpdateNumberRequest::set`].
+    #[must_use]
+    pub fn with(mut self, field: Field, value: impl Into<String>) -> Self {
+        self.set(field, Some(value.into()));
+        self
+    }
+
+    fn slot(&self, field: Field) -> Option<&Option<String>> {
+        Some(match field {
+            Field::WaNumber => &self.wa_number,
+            Field::Address => &self.address,
+            Field::IncomingUrl => &self.incoming_url,
+            Field::DisplayImage => &self.display_image,
+            Field::BusinessDescription => &self.business_description,
+            Field::BusinessCategory => &self.business_category,
+            Field::ContactEmail => &self.contact_email,
+            Field::Website => &self.website,
+            Field::About => &self.about,
+            Field::DisplayName => return None,
+        })
+    }
+
+    fn slot_mut(&mut self, field: Field) -> Option<&mut Option<String>> {
+        Some(match field {
+            Field::WaNumber => &mut self.wa_number,
+            Field::Address => &mut self.address,
+            Field::IncomingUrl => &mut self.incoming_url,
+            Field::DisplayImage => &mut self.display_image,
+            Field::BusinessDescription => &mut self.business_description,
+            Field::BusinessCategory => &mut self.business_category,
+            Field::ContactEmail => &mut self.contact_email,
+            Field::Website => &mut self.website,
+            Field::About => &mut self.about,
+            Field::DisplayName => return None,
+        })
+    }
+}
+
+impl RequestFields for UpdateNumberRequest {
+    fn field(&self, field: Field) -> Option<&str> {
+        self.get(field)
+    }
+}
+
+fn set_extra(extra: &mut Map<String, Value>, field: Field, value: Option<String>) {
+    match value {
+        Some(value) => extra.insert(field.as_str().to_owned(), Value::String(value)),
+        None => extra.remove(field.as_str()),
+    };
+}
+
+/// One JSON body read into `T`; see [`AddNumberRequest::from_json`].
+fn parse<T: de::DeserializeOwned>(body: &[u8]) -> Result<T, RequestParseError> {
+    // Tracking the path costs as much as the parse itself: only a body that fails is parsed
+    // again to say where.
+    if let Ok(request) = serde_json::from_slice(body) {
+        return Ok(request);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let request = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let field = (!matches!(path.as_str(), "" | "." | "?")).then_some(path);
+        RequestParseError::new(field, &error.into_inner())
+    })?;
+    deserializer.end().map_err(|error| RequestParseError::new(None, &error))?;
+    Ok(request)
 }
 
 /// A body that is not a request: where, and what serde_json said (without its location).
@@ -174,24 +305,62 @@ impl std::error::Error for RequestParseError {}
 // which costs time per row in bulk and moves a type error's line and column to the object's end.
 impl<'de> Deserialize<'de> for AddNumberRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(RequestVisitor)
+        deserializer.deserialize_map(RequestVisitor(std::marker::PhantomData::<AddNumberRequest>))
     }
 }
 
-struct RequestVisitor;
+impl<'de> Deserialize<'de> for UpdateNumberRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_map(RequestVisitor(std::marker::PhantomData::<UpdateNumberRequest>))
+    }
+}
 
-impl<'de> Visitor<'de> for RequestVisitor {
-    type Value = AddNumberRequest;
+/// What the reader needs of a request type.
+trait Body: Default {
+    /// The fields the request takes.
+    const FIELDS: &'static [Field];
+    const EXPECTING: &'static str;
+    fn set(&mut self, field: Field, value: Option<String>);
+    fn extra(&mut self) -> &mut Map<String, Value>;
+}
+
+impl Body for AddNumberRequest {
+    const FIELDS: &'static [Field] = &Field::ADD;
+    const EXPECTING: &'static str = "a JSON object with the add-number request fields";
+    fn set(&mut self, field: Field, value: Option<String>) {
+        AddNumberRequest::set(self, field, value);
+    }
+    fn extra(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+
+impl Body for UpdateNumberRequest {
+    const FIELDS: &'static [Field] = &Field::UPDATE;
+    const EXPECTING: &'static str = "a JSON object with the update-number request fields";
+    fn set(&mut self, field: Field, value: Option<String>) {
+        UpdateNumberRequest::set(self, field, value);
+    }
+    fn extra(&mut self) -> &mut Map<String, Value> {
+        &mut self.extra
+    }
+}
+
+struct RequestVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Body> Visitor<'de> for RequestVisitor<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object with the add-number request fields")
+        f.write_str(T::EXPECTING)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut request = AddNumberRequest::default();
+        let mut request = T::default();
         let mut seen = [false; Field::ALL.len()];
         while let Some(key) = map.next_key::<String>()? {
-            match Field::from_key(&key) {
+            match Field::from_key(&key).filter(|field| T::FIELDS.contains(field)) {
                 Some(field) => {
                     let index = field as usize;
                     if seen[index] {
@@ -202,10 +371,10 @@ impl<'de> Visitor<'de> for RequestVisitor {
                 }
                 None => {
                     let value = map.next_value::<Value>()?;
-                    if request.extra.contains_key(&key) {
+                    if request.extra().contains_key(&key) {
                         return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
                     }
-                    request.extra.insert(key, value);
+                    request.extra().insert(key, value);
                 }
             }
         }
@@ -239,13 +408,43 @@ mod tests {
             serde_json::from_str(r#"{"wa_number":"+1","buisness_category":"Other"}"#).unwrap();
         assert_eq!(request.extra.keys().collect::<Vec<_>>(), ["buisness_category"]);
         let mut built = AddNumberRequest::default();
-        for field in Field::ALL {
+        for field in Field::ADD {
             assert_eq!(built.get(field), None);
             built.set(field, Some(field.as_str().to_uppercase()));
             assert_eq!(built.get(field), Some(field.as_str().to_uppercase().as_str()));
         }
         let json = serde_json::to_value(&built).unwrap();
         assert_eq!(json.as_object().unwrap().len(), 9);
+    }
+
+    #[test]
+    fn an_update_takes_about_and_keeps_display_name_as_unknown() {
+        let update = UpdateNumberRequest::from_json(
+            br#"{"wa_number":"+13236550017","about":"Open","display_name":"x","address":null}"#,
+        )
+        .unwrap();
+        assert_eq!(update.get(Field::About), Some("Open"));
+        assert_eq!(update.get(Field::DisplayName), None);
+        assert_eq!(update.address, None);
+        assert_eq!(update.extra.keys().collect::<Vec<_>>(), ["display_name"]);
+        assert_eq!(
+            serde_json::to_string(&update).unwrap(),
+            r#"{"wa_number":"+13236550017","about":"Open","display_name":"x"}"#
+        );
+        let mut built = UpdateNumberRequest::default();
+        for field in Field::UPDATE {
+            built.set(field, Some(field.as_str().to_owned()));
+            assert_eq!(built.get(field), Some(field.as_str()));
+        }
+        assert!(built.extra.is_empty());
+        assert_eq!(serde_json::to_value(&built).unwrap().as_object().unwrap().len(), 9);
+        // And the other way round: `about` is not a field of an add.
+        let add = AddNumberRequest::from_json(br#"{"about":"Open"}"#).unwrap();
+        assert_eq!((add.get(Field::About), add.extra.len()), (None, 1));
+        let add = AddNumberRequest::default().with(Field::About, "Open");
+        assert_eq!(add.extra.get("about"), Some(&Value::String("Open".into())));
+        let error = UpdateNumberRequest::from_json(br#"{"about":"a","about":"b"}"#).unwrap_err();
+        assert!(error.message.starts_with("duplicate field `about`"), "{error}");
     }
 
     #[test]

@@ -46,6 +46,8 @@ struct DerivedRecord {
     id: u64,
     #[serde(rename = "notFirstRequest")]
     not_first_request: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    about: Option<String>,
     #[serde(flatten)]
     extra: Map<String, Value>,
 }

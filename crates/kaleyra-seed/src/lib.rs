@@ -17,6 +17,13 @@ pub const INVALID_CATEGORY: &str =
 /// The page's bare envelope for an empty `display_image`.
 pub const EMPTY_DISPLAY_IMAGE: &str =
     include_str!("../../../spec/examples/responses/empty_display_image.json");
+/// Ours (the page shows no update): a sample update request body.
+pub const UPDATE_REQUEST: &str = include_str!("../../../spec/examples/update_request.json");
+/// Ours: the emulator's answer to [`UPDATE_REQUEST`] after [`SAMPLE_REQUEST`] created the number.
+pub const UPDATED: &str = include_str!("../../../spec/examples/responses/updated.json");
+/// Ours: the envelope of an update that changes nothing.
+pub const NOTHING_TO_UPDATE: &str =
+    include_str!("../../../spec/examples/responses/nothing_to_update.json");
 /// The page's sample request body.
 pub const SAMPLE_REQUEST: &str = include_str!("../../../spec/examples/sample_request.json");
 

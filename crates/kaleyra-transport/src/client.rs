@@ -11,7 +11,7 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client as Pool;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use kaleyra_model::{ApiKey, NumberRecord, SuccessEnvelope};
-use kaleyra_validate::ValidatedRequest;
+use kaleyra_validate::{ValidatedRequest, ValidatedUpdate};
 
 use crate::RetryPolicy;
 use crate::config::{ClientBuilder, ConfigError, RESERVED_HEADERS};
@@ -60,6 +60,35 @@ impl Created {
     pub fn record(&self) -> Option<&NumberRecord> {
         self.envelope.record()
     }
+}
+
+/// A number the API updated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Updated {
+    /// The HTTP status (200).
+    pub status: u16,
+    /// The success envelope as received.
+    pub envelope: SuccessEnvelope,
+    /// Attempts the call took, the successful one included.
+    pub attempts: u32,
+}
+
+impl Updated {
+    /// The record as it is now.
+    pub fn record(&self) -> Option<&NumberRecord> {
+        self.envelope.record()
+    }
+}
+
+/// Whether sending a request twice may do more than sending it once: what decides which
+/// failures are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Idempotence {
+    /// A create: retried only when it provably never arrived or the server said so.
+    No,
+    /// An update: the same PUT again leaves the record as one does, so a 5xx, a timeout or a
+    /// lost connection is retried too.
+    Yes,
 }
 
 /// The `Host` header hyper-util writes on each HTTP/1 request (the host, and the port unless it
@@ -167,11 +196,20 @@ impl Client {
 
     /// The exact request [`Client::add_number`] would send, for a dry run.
     pub fn prepare(&self, request: &ValidatedRequest) -> PreparedRequest {
+        self.prepared(Method::POST, request.to_json())
+    }
+
+    /// The exact request [`Client::update_number`] would send, for a dry run.
+    pub fn prepare_update(&self, request: &ValidatedUpdate) -> PreparedRequest {
+        self.prepared(Method::PUT, request.to_json())
+    }
+
+    fn prepared(&self, method: Method, body: String) -> PreparedRequest {
         PreparedRequest {
-            method: Method::POST,
+            method,
             uri: self.endpoint.clone(),
             headers: self.headers.clone(),
-            body: request.to_json(),
+            body,
             masked_key: self.api_key.masked(),
         }
     }
@@ -182,7 +220,10 @@ impl Client {
     /// timing, each retry and its wait; never the key or the request body.
     pub async fn add_number(&self, request: &ValidatedRequest) -> Result<Created, Error> {
         let body = Bytes::from(request.to_json());
-        let result = self.send(body).await;
+        let result = self
+            .send(Method::POST, body, Idempotence::No)
+            .await
+            .map(|(envelope, attempts)| Created { status: 200, envelope, attempts });
         match &result {
             Ok(created) => tracing::debug!(
                 attempts = created.attempts,
@@ -194,14 +235,44 @@ impl Client {
         result
     }
 
-    async fn send(&self, body: Bytes) -> Result<Created, Error> {
+    /// Updates one WhatsApp number's profile: the fields `request` carries, the others left as
+    /// they are. Unlike a create, an update is idempotent, so besides what [`Client::add_number`]
+    /// retries, an attempt whose outcome is unknown (a 5xx, a timeout, a lost connection, an
+    /// unreadable answer: [`Error::may_have_been_created`]) is sent again, up to the policy's attempts; when none is left the error says the outcome
+    /// is unknown, and sending it again later is safe.
+    pub async fn update_number(&self, request: &ValidatedUpdate) -> Result<Updated, Error> {
+        let body = Bytes::from(request.to_json());
+        let result = self
+            .send(Method::PUT, body, Idempotence::Yes)
+            .await
+            .map(|(envelope, attempts)| Updated { status: 200, envelope, attempts });
+        match &result {
+            Ok(updated) => tracing::debug!(attempts = updated.attempts, "number updated"),
+            Err(error) => tracing::debug!(kind = ?error.kind(), %error, "number not updated"),
+        }
+        result
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        body: Bytes,
+        idempotence: Idempotence,
+    ) -> Result<(SuccessEnvelope, u32), Error> {
         let mut attempts = 0;
         loop {
             attempts += 1;
             let last = attempts >= self.retry.max_attempts.max(1);
-            let wait = match self.attempt(body.clone(), attempts).await {
-                Attempt::Answered(Verdict::Created(envelope)) => {
-                    return Ok(Created { status: 200, envelope: *envelope, attempts });
+            let wait = match self.attempt(&method, body.clone(), attempts).await {
+                Attempt::Answered(Verdict::Created(envelope)) => return Ok((*envelope, attempts)),
+                Attempt::Answered(Verdict::Failed(error))
+                    if idempotence == Idempotence::Yes
+                        && error.may_have_been_created()
+                        && !last =>
+                {
+                    let wait = self.retry.backoff(attempts);
+                    tracing::info!(attempt = attempts, wait_ms = millis(wait), %error, "outcome unknown, sending the update again");
+                    wait
                 }
                 Attempt::Answered(Verdict::Failed(error)) => return Err(error),
                 Attempt::Answered(Verdict::Retry { wait, error }) => {
@@ -245,11 +316,11 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, body: Bytes, number: u32) -> Attempt {
-        tracing::debug!(attempt = number, endpoint = %self.endpoint, "sending");
+    async fn attempt(&self, method: &Method, body: Bytes, number: u32) -> Attempt {
+        tracing::debug!(attempt = number, %method, endpoint = %self.endpoint, "sending");
         let started = Instant::now();
         let mut request = Request::new(Full::new(body));
-        *request.method_mut() = Method::POST;
+        *request.method_mut() = method.clone();
         *request.uri_mut() = self.endpoint.clone();
         *request.headers_mut() = self.headers.clone();
         let exchange = async {

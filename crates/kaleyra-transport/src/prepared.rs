@@ -16,7 +16,7 @@ pub struct PreparedRequest {
 }
 
 impl PreparedRequest {
-    /// `POST`.
+    /// `POST` (add) or `PUT` (update).
     pub fn method(&self) -> &Method {
         &self.method
     }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use kaleyra_emulator::{Emulator, EmulatorConfig, Fault, FaultPlan, FaultRule};
-use kaleyra_model::{AddNumberRequest, ApiKey};
+use kaleyra_model::{AddNumberRequest, ApiKey, Field, UpdateNumberRequest};
 use kaleyra_transport::{Client, Error, RetryPolicy};
 
 const SID: &str = "HX0TABLE";
@@ -199,4 +199,59 @@ async fn every_fault_against_the_transport() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// An update is idempotent: where a create's outcome would be unknown, the update is sent
+/// again and lands; with one attempt only, the caller is told the outcome is unknown.
+#[tokio::test]
+async fn an_update_whose_outcome_is_unknown_is_sent_again() {
+    let faults = [
+        Fault::Status { status: 500, retry_after: None },
+        Fault::Status { status: 502, retry_after: None },
+        Fault::ResetAfter,
+        Fault::Truncate,
+        Fault::Garbage,
+    ];
+    let emulator = Emulator::new(EmulatorConfig::new(SID, ApiKey::new(KEY)))
+        .bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let client = |attempts| {
+        Client::builder(SID, ApiKey::new(KEY))
+            .base_url(emulator.base_url())
+            .request_timeout(Duration::from_millis(500))
+            .retry_policy(RetryPolicy {
+                initial_backoff: Duration::from_millis(5),
+                max_attempts: attempts,
+                ..RetryPolicy::default()
+            })
+            .build()
+            .unwrap()
+    };
+    let add = kaleyra_validate::validate(&AddNumberRequest::new("xyz", "+13236550017")).unwrap();
+    client(1).add_number(&add).await.unwrap();
+    for (at, fault) in faults.into_iter().enumerate() {
+        let about = format!("about {at}");
+        let update = kaleyra_validate::validate_update(
+            &UpdateNumberRequest::new("+13236550017").with(Field::About, about.clone()),
+        )
+        .unwrap();
+        emulator.set_faults(FaultPlan::once(fault.clone()));
+        let before = emulator.numbers().received;
+        let updated = client(4).update_number(&update).await;
+        let updated = updated.unwrap_or_else(|e| panic!("{fault:?}: {e}"));
+        assert_eq!(updated.attempts, 2, "{fault:?}");
+        assert_eq!(updated.record().unwrap().about.as_deref(), Some(about.as_str()), "{fault:?}");
+        assert_eq!(emulator.numbers().received - before, 2, "{fault:?}");
+
+        emulator.set_faults(FaultPlan::once(fault.clone()));
+        let error = client(1).update_number(&update).await.unwrap_err();
+        assert!(error.may_have_been_created(), "{fault:?}: {error}");
+    }
+    // A create under the same fault is never sent twice.
+    emulator.set_faults(FaultPlan::once(Fault::Status { status: 500, retry_after: None }));
+    let before = emulator.numbers().received;
+    let other = kaleyra_validate::validate(&AddNumberRequest::new("xyz", "+13236550018")).unwrap();
+    assert!(client(4).add_number(&other).await.unwrap_err().may_have_been_created());
+    assert_eq!(emulator.numbers().received - before, 1);
 }

@@ -13,6 +13,8 @@ pub const CONTACT_EMAIL_INVALID: &str =
 pub const DISPLAY_IMAGE_EMPTY: &str = "display_image cannot be empty";
 /// The vendor's wording.
 pub const DISPLAY_NAME_REQUIRED: &str = "display_name is required and cannot be empty.";
+/// Ours (an assumption).
+pub const NOTHING_TO_UPDATE: &str = "At least one of address, incoming_url, display_image, business_description, business_category, contact_email, website, about is required.";
 /// Ours (an assumption), a template.
 pub const TOO_LONG: &str = "{field} cannot be longer than {max} characters.";
 /// Ours (an assumption), a template.
@@ -26,7 +28,7 @@ pub const WA_NUMBER_REQUIRED: &str = "wa_number field is required and cannot be 
 pub const CATEGORY_INVALID: &str = "business_catregory value is invalid. Valid values are: Automotive,Beauty, Spa, and Salon,Clothing and Apparel,Education,Entertainment,Event Planning and Service,Finance and Banking,Food and Grocery,Public Service,Hotel and Lodging,Medical and Health,Non-profit,Professional Services,Shopping and Retail,Travel and Transportation,Restaurant,Other";
 
 /// Default length limits in characters (assumptions, see spec/kaleyra.toml).
-pub(crate) const DEFAULT_LIMITS: [(Field, usize); 9] = [
+pub(crate) const DEFAULT_LIMITS: [(Field, usize); 10] = [
     (Field::DisplayName, 256),
     (Field::WaNumber, 16),
     (Field::Address, 256),
@@ -36,4 +38,8 @@ pub(crate) const DEFAULT_LIMITS: [(Field, usize); 9] = [
     (Field::BusinessCategory, 64),
     (Field::ContactEmail, 128),
     (Field::Website, 256),
+    (Field::About, 139),
 ];
+
+/// Failed to update WA number. (top-level code of the full error envelope of a failed update: E947 says 'create') Code and message.
+pub const E948: (&str, &str) = ("E948", "Failed to update WA number.");

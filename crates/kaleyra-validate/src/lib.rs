@@ -14,9 +14,9 @@ pub use messages::*;
 pub use problem::{Problem, ProblemKind};
 pub use rejection::Rejection;
 pub use rules::{Limits, Rules};
-pub use validated::{ValidatedRef, ValidatedRequest};
+pub use validated::{ValidatedRef, ValidatedRequest, ValidatedUpdate};
 
-use kaleyra_model::{AddNumberRequest, Category, Field, RequestFields};
+use kaleyra_model::{AddNumberRequest, Category, Field, RequestFields, UpdateNumberRequest};
 
 /// Validates `request` with the default [`Rules`].
 pub fn validate(request: &AddNumberRequest) -> Result<ValidatedRequest, Rejection> {
@@ -40,24 +40,55 @@ pub fn validate_ref_with<'a, R: RequestFields + ?Sized>(
     rules: &Rules,
 ) -> Result<ValidatedRef<'a>, Rejection> {
     let mut valid = ValidatedRef::default();
-    check_fields(request, rules, |field, accepted| valid.accept(field, accepted))?;
-    Ok(valid)
+    let problems = check_fields(request, &Field::ADD, rules, |field, accepted| {
+        valid.accept(field, accepted);
+    });
+    if problems.is_empty() { Ok(valid) } else { Err(Rejection::new(problems)) }
 }
 
 /// The verdict of [`validate`] without the validated copy: for counting a file's rows, where
 /// the copy would be made only to be dropped.
 pub fn check(request: &AddNumberRequest) -> Result<(), Rejection> {
-    check_fields(request, &Rules::default(), |_, _| ())
+    let problems = check_fields(request, &Field::ADD, &Rules::default(), |_, _| ());
+    if problems.is_empty() { Ok(()) } else { Err(Rejection::new(problems)) }
 }
 
-/// Every field in the vendor's order; each accepted value goes to `accept`.
+/// Validates an update with the default [`Rules`].
+pub fn validate_update(request: &UpdateNumberRequest) -> Result<ValidatedUpdate, Rejection> {
+    validate_update_with(request, &Rules::default())
+}
+
+/// Validates an update: `wa_number` as in an add, every other field it carries with the add's
+/// rules (`about` has a length limit only), and at least one of them present
+/// ([`ProblemKind::NothingToUpdate`] otherwise). A blank value counts as absent, except an
+/// empty `display_image`, which is refused as in an add.
+pub fn validate_update_with(
+    request: &UpdateNumberRequest,
+    rules: &Rules,
+) -> Result<ValidatedUpdate, Rejection> {
+    let mut valid = ValidatedUpdate::default();
+    let mut problems = check_fields(request, &Field::UPDATE, rules, |field, accepted| {
+        valid.accept(field, accepted);
+    });
+    let changes_something = Field::UPDATE.into_iter().filter(|f| *f != Field::WaNumber).any(|f| {
+        request.get(f).is_some_and(|value| f == Field::DisplayImage || !trim(value).is_empty())
+    });
+    if !changes_something {
+        problems.push(Problem::of_body(ProblemKind::NothingToUpdate));
+    }
+    if problems.is_empty() { Ok(valid) } else { Err(Rejection::of_update(problems)) }
+}
+
+/// Every field of `fields` in order; each accepted value goes to `accept`, each problem to the
+/// list returned.
 fn check_fields<'a, R: RequestFields + ?Sized>(
     request: &'a R,
+    fields: &[Field],
     rules: &Rules,
     mut accept: impl FnMut(Field, Accepted<'a>),
-) -> Result<(), Rejection> {
+) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for field in Field::ALL {
+    for &field in fields {
         let value = request.field(field).map(trim);
         match check_field(field, value, rules) {
             Ok(Some(accepted)) => accept(field, accepted),
@@ -65,7 +96,7 @@ fn check_fields<'a, R: RequestFields + ?Sized>(
             Err(Refused { kind, hint }) => problems.push(Problem::new(field, kind).with_hint(hint)),
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(Rejection::new(problems)) }
+    problems
 }
 
 /// `str::trim` (Unicode white space), without its two character decodings when the value
@@ -122,7 +153,7 @@ fn check_field<'a>(
         }
     }
     let valid = match field {
-        Field::DisplayName | Field::Address | Field::BusinessDescription => true,
+        Field::DisplayName | Field::Address | Field::BusinessDescription | Field::About => true,
         Field::WaNumber => {
             return match kaleyra_phone::check(value) {
                 Ok(number) => Ok(Some(Accepted::Number { value, region: number.region() })),

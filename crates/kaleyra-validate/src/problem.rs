@@ -28,19 +28,26 @@ pub enum ProblemKind {
         /// The limit, in characters.
         max: usize,
     },
+    /// An update names the number and changes nothing: it needs at least one other field.
+    NothingToUpdate,
 }
 
-/// A field and what is wrong with it.
+/// A field (or the body as a whole) and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
-    field: Field,
+    field: Option<Field>,
     kind: ProblemKind,
     hint: Option<String>,
 }
 
 impl Problem {
     pub(crate) fn new(field: Field, kind: ProblemKind) -> Self {
-        Problem { field, kind, hint: None }
+        Problem { field: Some(field), kind, hint: None }
+    }
+
+    /// A problem of the body as a whole (an update that changes nothing).
+    pub(crate) fn of_body(kind: ProblemKind) -> Self {
+        Problem { field: None, kind, hint: None }
     }
 
     /// The problem with why in more detail than the API's message gives.
@@ -55,9 +62,15 @@ impl Problem {
         self.hint.as_deref()
     }
 
-    /// The field at fault.
-    pub fn field(&self) -> Field {
+    /// The field at fault; `None` for a problem of the body as a whole
+    /// ([`ProblemKind::NothingToUpdate`]).
+    pub fn field(&self) -> Option<Field> {
         self.field
+    }
+
+    /// What the envelope's `parameter` names: the field, or `body`.
+    pub fn parameter(&self) -> &'static str {
+        self.field.map_or("body", Field::as_str)
     }
 
     /// What is wrong with it.
@@ -75,12 +88,12 @@ impl Problem {
 
     /// The message the API gives this problem.
     pub fn message(&self) -> Cow<'static, str> {
-        let field = self.field.as_str();
+        let field = self.parameter();
         match self.kind {
-            ProblemKind::Missing if self.field == Field::WaNumber => {
+            ProblemKind::Missing if self.field == Some(Field::WaNumber) => {
                 messages::WA_NUMBER_REQUIRED.into()
             }
-            ProblemKind::Missing if self.field == Field::DisplayName => {
+            ProblemKind::Missing if self.field == Some(Field::DisplayName) => {
                 messages::DISPLAY_NAME_REQUIRED.into()
             }
             // Only the two mandatory fields can be missing; this keeps the vendor's pattern.
@@ -91,12 +104,13 @@ impl Problem {
             ProblemKind::InvalidEmail => messages::CONTACT_EMAIL_INVALID.into(),
             ProblemKind::InvalidUrl => messages::url_invalid(field).into(),
             ProblemKind::TooLong { max } => messages::too_long(field, max).into(),
+            ProblemKind::NothingToUpdate => messages::NOTHING_TO_UPDATE.into(),
         }
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message())
+        write!(f, "{}: {}", self.parameter(), self.message())
     }
 }

@@ -13,12 +13,19 @@ use crate::Problem;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     problems: Vec<Problem>,
+    /// Of an update: its full envelope says so at the top level.
+    update: bool,
 }
 
 impl Rejection {
     pub(crate) fn new(problems: Vec<Problem>) -> Self {
         debug_assert!(!problems.is_empty());
-        Rejection { problems }
+        Rejection { problems, update: false }
+    }
+
+    pub(crate) fn of_update(problems: Vec<Problem>) -> Self {
+        debug_assert!(!problems.is_empty());
+        Rejection { problems, update: true }
     }
 
     /// All problems, at most one per field.
@@ -28,8 +35,8 @@ impl Rejection {
 
     /// The envelope the API answers with.
     ///
-    /// The `E413` problems (missing fields, invalid values) come in one full `E947` envelope,
-    /// joined with `,` as the vendor shows. An empty `display_image` (`E962`) has its own bare
+    /// The `E413` problems (missing fields, invalid values) come in one full `E947` envelope
+    /// (`E948` for an update, ours), joined with `,` as the vendor shows. An empty `display_image` (`E962`) has its own bare
     /// envelope, which the API only reaches when nothing else is wrong: we assume the image is
     /// examined after the field validation passes (see `spec/`).
     pub fn envelope(&self) -> ErrorEnvelope {
@@ -40,17 +47,21 @@ impl Rejection {
                 parameter.push(',');
                 message.push(',');
             }
-            parameter.push_str(problem.field().as_str());
+            parameter.push_str(problem.parameter());
             message.push_str(&problem.message());
         }
         if !parameter.is_empty() {
             let detail = ErrorDetail::new(Code::E413, VALIDATION_ERROR, parameter, message);
-            return ErrorEnvelope::Full(FullErrorEnvelope::new(Code::E947, FAILED_MESSAGE, detail));
+            let (code, top) = match self.update {
+                false => (Code::E947, FAILED_MESSAGE),
+                true => (Code::new(crate::UPDATE_FAILED.0), crate::UPDATE_FAILED.1),
+            };
+            return ErrorEnvelope::Full(FullErrorEnvelope::new(code, top, detail));
         }
         let (parameter, message) = self
             .problems
             .first()
-            .map(|p| (p.field().as_str().to_owned(), p.message().into_owned()))
+            .map(|p| (p.parameter().to_owned(), p.message().into_owned()))
             .unwrap_or_default();
         let detail = ErrorDetail::new(Code::E962, VALIDATION_ERROR, parameter, message);
         ErrorEnvelope::Bare(BareErrorEnvelope::new(detail))

@@ -9,10 +9,10 @@ pub fn category(value: &str) -> Option<Category> {
     closest(value, Category::ALL.iter().map(|category| (category.as_str(), *category)))
 }
 
-/// The field a misspelt CSV column or JSON key most likely meant (`buisness_category`), if it
-/// is close enough to be a typo.
-pub fn field(name: &str) -> Option<Field> {
-    closest(name, Field::ALL.iter().map(|field| (field.as_str(), *field)))
+/// The field of `fields` (a request's: [`Field::ADD`], [`Field::UPDATE`]) a misspelt CSV column
+/// or JSON key most likely meant (`buisness_category`), if it is close enough to be a typo.
+pub fn field(name: &str, fields: &[Field]) -> Option<Field> {
+    closest(name, fields.iter().map(|field| (field.as_str(), *field)))
 }
 
 /// The E.164 form of a number written for people, if that is what it is: spaces, dashes, dots
@@ -85,12 +85,14 @@ mod tests {
 
     #[test]
     fn typos_find_their_word_and_other_words_find_none() {
-        assert_eq!(field("buisness_category"), Some(Field::BusinessCategory));
-        assert_eq!(field("Display Name"), Some(Field::DisplayName));
-        assert_eq!(field("wa_numbr"), Some(Field::WaNumber));
-        assert_eq!(field("crm_id"), None);
-        assert_eq!(field("notes"), None);
-        assert_eq!(field(""), None);
+        assert_eq!(field("buisness_category", &Field::ADD), Some(Field::BusinessCategory));
+        assert_eq!(field("Display Name", &Field::ADD), Some(Field::DisplayName));
+        assert_eq!(field("wa_numbr", &Field::ADD), Some(Field::WaNumber));
+        assert_eq!(field("crm_id", &Field::ADD), None);
+        assert_eq!(field("notes", &Field::ADD), None);
+        assert_eq!(field("", &Field::ADD), None);
+        assert_eq!(field("abuot", &Field::UPDATE), Some(Field::About));
+        assert_eq!(field("abuot", &Field::ADD), None, "not a field of an add");
         assert_eq!(category("educaton"), Some(Category::Education));
         assert_eq!(category("Medical Health"), Some(Category::MedicalAndHealth));
         assert_eq!(category("Cars"), None);

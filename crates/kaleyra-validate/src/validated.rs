@@ -2,6 +2,7 @@
 
 use kaleyra_model::{Category, Field};
 use serde::Serialize;
+use serde::ser::SerializeMap;
 
 /// The values of a request every rule accepted, borrowed from it: what [`ValidatedRequest`]
 /// holds, for a caller that reads them once and need not copy them (the emulator builds its
@@ -46,6 +47,8 @@ impl<'a> ValidatedRef<'a> {
             Field::BusinessCategory | Field::WaNumber => {}
             Field::ContactEmail => self.contact_email = Some(text),
             Field::Website => self.website = Some(text),
+            // Not a field of an add.
+            Field::About => {}
         }
     }
 
@@ -74,6 +77,7 @@ impl<'a> ValidatedRef<'a> {
             Field::BusinessCategory => self.business_category.map(Category::as_str),
             Field::ContactEmail => self.contact_email,
             Field::Website => self.website,
+            Field::About => None,
         }
     }
 
@@ -152,6 +156,7 @@ impl ValidatedRequest {
             Field::BusinessCategory => self.business_category.map(Category::as_str),
             Field::ContactEmail => self.contact_email.as_deref(),
             Field::Website => self.website.as_deref(),
+            Field::About => None,
         }
     }
 
@@ -165,5 +170,61 @@ impl ValidatedRequest {
     pub fn to_json(&self) -> String {
         // Strings and nothing else: serializing cannot fail.
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// An update every rule accepted: the number, and each field to change (trimmed, the category
+/// in its canonical spelling), in the update's field order. Only [`crate::validate_update`]
+/// makes one. Serializes to the normalized request body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidatedUpdate {
+    wa_number: String,
+    changes: Vec<(Field, String)>,
+}
+
+impl ValidatedUpdate {
+    pub(crate) fn accept(&mut self, field: Field, accepted: crate::Accepted<'_>) {
+        match accepted {
+            crate::Accepted::Number { value, .. } => value.clone_into(&mut self.wa_number),
+            crate::Accepted::Category(category) => {
+                self.changes.push((field, category.as_str().to_owned()));
+            }
+            crate::Accepted::Text(text) => self.changes.push((field, text.to_owned())),
+        }
+    }
+
+    /// The number to update, in E.164, exactly as it will be sent.
+    pub fn wa_number(&self) -> &str {
+        &self.wa_number
+    }
+
+    /// The fields to change and their new values, in the update's field order (never empty).
+    pub fn changes(&self) -> impl Iterator<Item = (Field, &str)> {
+        self.changes.iter().map(|(field, value)| (*field, value.as_str()))
+    }
+
+    /// The value of any field as it will be sent; `None` for a field the update leaves alone.
+    pub fn get(&self, field: Field) -> Option<&str> {
+        if field == Field::WaNumber {
+            return Some(&self.wa_number);
+        }
+        self.changes.iter().find(|(f, _)| *f == field).map(|(_, value)| value.as_str())
+    }
+
+    /// The normalized request body, compact JSON, fields in the update's order.
+    pub fn to_json(&self) -> String {
+        // Strings and nothing else: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for ValidatedUpdate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1 + self.changes.len()))?;
+        map.serialize_entry(Field::WaNumber.as_str(), &self.wa_number)?;
+        for (field, value) in &self.changes {
+            map.serialize_entry(field.as_str(), value)?;
+        }
+        map.end()
     }
 }

@@ -6,7 +6,7 @@ use kaleyra_model::{AddNumberRequest, Field};
 use kaleyra_transport::{Created, Error};
 use kaleyra_validate::{ValidatedRequest, validate};
 
-use crate::cli::{AddArgs, FieldArgs, Output};
+use crate::cli::{AddArgs, FieldArgs, Output, ProfileArgs};
 use crate::error::{CliError, Outcome};
 use crate::printable::printable;
 use crate::{input, render, runtime, sandbox};
@@ -24,7 +24,7 @@ pub fn run(args: &AddArgs, output: Output) -> Result<Outcome, CliError> {
     if args.normalize {
         kaleyra_validate::suggest::normalize_number(&mut request);
     }
-    render::unknown_keys(&name, &request)?;
+    render::unknown_keys(&name, &request.extra, &Field::ADD)?;
     let valid = match validate(&request) {
         Ok(valid) => valid,
         Err(rejection) => {
@@ -36,22 +36,25 @@ pub fn run(args: &AddArgs, output: Output) -> Result<Outcome, CliError> {
 }
 
 fn apply_flags(request: &mut AddNumberRequest, fields: &FieldArgs) {
-    let flags = [
-        (Field::DisplayName, &fields.display_name),
-        (Field::WaNumber, &fields.wa_number),
-        (Field::Address, &fields.address),
-        (Field::IncomingUrl, &fields.incoming_url),
-        (Field::DisplayImage, &fields.display_image),
-        (Field::BusinessDescription, &fields.business_description),
-        (Field::BusinessCategory, &fields.business_category),
-        (Field::ContactEmail, &fields.contact_email),
-        (Field::Website, &fields.website),
-    ];
-    for (field, value) in flags {
+    let flags = [(Field::DisplayName, &fields.display_name), (Field::WaNumber, &fields.wa_number)];
+    for (field, value) in flags.into_iter().chain(profile_flags(&fields.profile)) {
         if let Some(value) = value {
             request.set(field, Some(value.clone()));
         }
     }
+}
+
+/// The flags of the fields an add and an update share, with their fields.
+pub(crate) fn profile_flags(profile: &ProfileArgs) -> [(Field, &Option<String>); 7] {
+    [
+        (Field::Address, &profile.address),
+        (Field::IncomingUrl, &profile.incoming_url),
+        (Field::DisplayImage, &profile.display_image),
+        (Field::BusinessDescription, &profile.business_description),
+        (Field::BusinessCategory, &profile.business_category),
+        (Field::ContactEmail, &profile.contact_email),
+        (Field::Website, &profile.website),
+    ]
 }
 
 async fn send(
@@ -62,26 +65,7 @@ async fn send(
     let (builder, sandbox) = sandbox::or_account(args.sandbox, &args.connection).await?;
     let client = builder.build()?;
     let outcome = if args.dry_run {
-        let prepared = client.prepare(valid);
-        let mut out = std::io::stdout().lock();
-        match output {
-            Output::Text => writeln!(out, "{prepared}")?,
-            Output::Json => {
-                // The body as JSON, not a string of it; the headers as `[name, value]` pairs in
-                // the order they are sent, key masked.
-                let body: serde_json::Value =
-                    serde_json::from_str(prepared.body()).unwrap_or_default();
-                let headers = prepared.masked_headers();
-                let json = serde_json::json!({
-                    "method": prepared.method().as_str(),
-                    "url": prepared.uri().to_string(),
-                    "headers": headers,
-                    "body": body,
-                });
-                writeln!(out, "{json}")?;
-            }
-        }
-        Ok(Outcome::Success)
+        dry_run(&client.prepare(valid), output)
     } else {
         let result = client.add_number(valid).await;
         report(result, output)
@@ -92,12 +76,46 @@ async fn send(
     outcome
 }
 
+/// `--dry-run`: the request, as HTTP text or as JSON.
+pub(crate) fn dry_run(
+    prepared: &kaleyra_transport::PreparedRequest,
+    output: Output,
+) -> Result<Outcome, CliError> {
+    let mut out = std::io::stdout().lock();
+    match output {
+        Output::Text => writeln!(out, "{prepared}")?,
+        Output::Json => {
+            // The body as JSON, not a string of it; the headers as `[name, value]` pairs in the
+            // order they are sent, key masked.
+            let body: serde_json::Value = serde_json::from_str(prepared.body()).unwrap_or_default();
+            let json = serde_json::json!({
+                "method": prepared.method().as_str(),
+                "url": prepared.uri().to_string(),
+                "headers": prepared.masked_headers(),
+                "body": body,
+            });
+            writeln!(out, "{json}")?;
+        }
+    }
+    Ok(Outcome::Success)
+}
+
 fn report(result: Result<Created, Error>, output: Output) -> Result<Outcome, CliError> {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let created = match result {
         Ok(created) => created,
-        Err(error) => return report_error(&error, output, &mut out, &mut err),
+        Err(error) => {
+            let consequence = if error.may_have_been_created() {
+                "the number MAY HAVE BEEN CREATED: check before sending it again (a second \
+                 create of an existing number is rejected as a duplicate)"
+            } else if error.is_duplicate() {
+                "the number already exists for this account"
+            } else {
+                "the number was not created"
+            };
+            return report_error(&error, consequence, output, &mut out, &mut err);
+        }
     };
     match output {
         Output::Json => {
@@ -127,8 +145,11 @@ fn report(result: Result<Created, Error>, output: Output) -> Result<Outcome, Cli
     Ok(Outcome::Success)
 }
 
-fn report_error(
+/// A failed call: the envelope (or the error) on stdout for `-o json`, the error and what it
+/// means for the number (`consequence`) on stderr.
+pub(crate) fn report_error(
     error: &Error,
+    consequence: &str,
     output: Output,
     out: &mut impl Write,
     err: &mut impl Write,
@@ -137,14 +158,6 @@ fn report_error(
         Error::Rejected { .. } => Outcome::Rejected,
         Error::Authentication { .. } => Outcome::AuthenticationFailed,
         _ => Outcome::TransportFailure,
-    };
-    let consequence = if error.may_have_been_created() {
-        "the number MAY HAVE BEEN CREATED: check before sending it again (a second create of an \
-         existing number is rejected as a duplicate)"
-    } else if error.is_duplicate() {
-        "the number already exists for this account"
-    } else {
-        "the number was not created"
     };
     match (output, error.envelope()) {
         (Output::Json, Some(envelope)) => writeln!(out, "{}", envelope.to_json())?,

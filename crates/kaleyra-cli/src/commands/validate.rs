@@ -32,7 +32,7 @@ fn one_body(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
     if args.normalize {
         kaleyra_validate::suggest::normalize_number(&mut request);
     }
-    render::unknown_keys(&source.name, &request)?;
+    render::unknown_keys(&source.name, &request.extra, &kaleyra_model::Field::ADD)?;
     let mut out = std::io::stdout().lock();
     match validate(&request) {
         Ok(valid) => {
@@ -98,7 +98,7 @@ fn print_problem(
         }
         (RowProblemKind::Invalid(rejection), Output::Text) => {
             rejection.problems().iter().try_for_each(|p| {
-                writeln!(out, "{name}:{line}: {}: {}", p.field(), render::described(p))
+                writeln!(out, "{name}:{line}: {}: {}", p.parameter(), render::described(p))
             })
         }
         (RowProblemKind::Unreadable(error), Output::Json) => writeln!(

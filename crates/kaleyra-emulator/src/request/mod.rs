@@ -103,7 +103,8 @@ impl<'de> Visitor<'de> for RequestVisitor {
         let mut seen = [false; Field::ALL.len()];
         let mut unknown: Vec<Cow<'de, str>> = Vec::new();
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-            match Field::from_key(&key) {
+            // `about` is an update's field: in a create it is a key like any unknown one.
+            match Field::from_key(&key).filter(|field| Field::ADD.contains(field)) {
                 Some(field) => {
                     let index = field as usize;
                     if std::mem::replace(&mut seen[index], true) {

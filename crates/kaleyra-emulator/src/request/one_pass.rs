@@ -17,7 +17,7 @@ pub(super) fn read(body: &str) -> Option<BorrowedRequest<'_>> {
     let mut request = BorrowedRequest::default();
     let mut seen = [false; Field::ALL.len()];
     reader.object(|reader| {
-        let field = Field::ALL[reader.key(&Field::ALL, Field::as_str)?];
+        let field = Field::ADD[reader.key(&Field::ADD, Field::as_str)?];
         once(&mut seen, field as usize)?;
         reader.expect(b':')?;
         request.values[field as usize] = if reader.next_is(b'"') {

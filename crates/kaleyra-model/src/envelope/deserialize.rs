@@ -88,6 +88,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
                 RecordKey::CreatedAt => r.created_at = map.next_value()?,
                 RecordKey::Id => r.id = map.next_value()?,
                 RecordKey::NotFirstRequest => r.not_first_request = map.next_value()?,
+                RecordKey::About => r.about = map.next_value()?,
             }
         }
         Ok(record)

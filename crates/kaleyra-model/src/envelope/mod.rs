@@ -18,7 +18,7 @@ use crate::Code;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SuccessEnvelope {
-    /// `I102` when a number was created.
+    /// `I102` when a number was created (the emulator answers an update with its own `I902`).
     pub code: Code,
     /// "Phone Number created successfully."
     pub message: String,
@@ -85,6 +85,9 @@ pub struct NumberRecord {
     /// 0 for the account's first creation, 1 after (an assumption: the seed shows 0).
     #[serde(rename = "notFirstRequest")]
     pub not_first_request: i64,
+    /// The profile's About text, once an update set it (absent from a created record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
     /// Keys this version does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
