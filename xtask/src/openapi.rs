@@ -205,6 +205,17 @@ fn update_operation(out: &mut String, root: &Path, spec: &Spec) -> Result<(), St
     Ok(())
 }
 
+/// A value of only white space (or none): what the API reads as absent.
+const BLANK: &str = "^\\s*$";
+
+/// `keyword` (a format) for a value that is not blank.
+/// `keyword` (a format) and the length limit for a value that is not blank: a blank one, of
+/// any length, reads as absent.
+fn or_blank(keyword: &str, max: Option<usize>) -> String {
+    let max = max.map(|max| format!("\n              maxLength: {max}")).unwrap_or_default();
+    format!("          anyOf:\n            - {keyword}{max}\n            - pattern: {}\n", q(BLANK))
+}
+
 /// The `properties` of a request schema: `fields`, with their rules.
 fn properties<'a>(
     out: &mut String,
@@ -214,13 +225,22 @@ fn properties<'a>(
     out.push_str("      properties:\n");
     for field in fields {
         let _ = writeln!(out, "        {}:", field.name);
-        out.push_str("          type: string\n");
+        // `null` reads as absent (the assumption `null-and-blank-optionals`).
+        if field.mandatory {
+            out.push_str("          type: string\n");
+        } else {
+            out.push_str("          type: [string, \"null\"]\n");
+        }
         let mut description = field.description.clone();
         if let Some(rule) = &field.rule {
             description.push_str(&format!(" Rule: {rule}."));
         }
         let _ = writeln!(out, "          description: {}", q(&description));
-        if let Some(max) = field.max_chars {
+        let blank_is_absent = matches!(
+            field.name.as_str(),
+            "contact_email" | "incoming_url" | "website" | "business_category"
+        );
+        if let Some(max) = field.max_chars.filter(|_| !blank_is_absent) {
             let _ = writeln!(out, "          maxLength: {max}");
         }
         match field.name.as_str() {
@@ -228,13 +248,20 @@ fn properties<'a>(
             "wa_number" => {
                 let _ = writeln!(out, "          pattern: {}", q("^\\+[1-9][0-9]{1,14}$"));
             }
-            "contact_email" => out.push_str("          format: email\n"),
-            "incoming_url" | "website" | "display_image" => out.push_str("          format: uri\n"),
+            // A blank optional value reads as absent, whatever its format; an empty
+            // `display_image` is refused (E962).
+            "contact_email" => out.push_str(&or_blank("format: email", field.max_chars)),
+            "incoming_url" | "website" => out.push_str(&or_blank("format: uri", field.max_chars)),
+            "display_image" => out.push_str("          format: uri\n          minLength: 1\n"),
             "business_category" => {
-                out.push_str("          x-case-insensitive: true\n          enum:\n");
+                out.push_str(
+                    "          x-case-insensitive: true\n          anyOf:\n            - enum:\n",
+                );
                 for value in &spec.categories.values {
-                    let _ = writeln!(out, "            - {}", q(value));
+                    let _ = writeln!(out, "                - {}", q(value));
                 }
+                out.push_str("                - null\n");
+                let _ = writeln!(out, "            - pattern: {}", q(BLANK));
             }
             _ => {}
         }
