@@ -58,9 +58,10 @@ impl Input {
         self.scanned.lines
     }
 
-    /// The file's rows, read from its start through the handle opened first.
-    pub fn rows(&self, format: Format) -> Result<RowReader, InputError> {
-        RowReader::new(Box::new(At::new(self.file.clone())), format)
+    /// The file's rows, read from its start through the handle opened first; `delimiter` as in
+    /// [`RowReader::with_delimiter`].
+    pub fn rows(&self, format: Format, delimiter: Option<u8>) -> Result<RowReader, InputError> {
+        RowReader::with_delimiter(Box::new(At::new(self.file.clone())), format, delimiter)
     }
 
     /// Reads the file again (through the same handle) and looks at its path: has anything
@@ -144,11 +145,11 @@ mod tests {
         std::fs::rename(&other, &path).unwrap();
         assert_eq!(input.change().unwrap(), Change::Replaced);
         assert!(!input.is(&path));
-        let rows: Vec<_> = input.rows(Format::Csv).unwrap().map(Result::unwrap).collect();
+        let rows: Vec<_> = input.rows(Format::Csv, None).unwrap().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].request.as_ref().unwrap().display_name.as_deref(), Some("a"));
         // Twice: each pass starts at the beginning.
-        assert_eq!(input.rows(Format::Csv).unwrap().count(), 1);
+        assert_eq!(input.rows(Format::Csv, None).unwrap().count(), 1);
     }
 
     #[test]

@@ -62,6 +62,17 @@ pub enum InputError {
     /// A CSV whose first line names no column, above rows.
     #[error("the first line names no column: the header must come first")]
     NoHeader,
+    /// The header read as one column that is no field: its cells are likely separated by a
+    /// delimiter that was not told.
+    #[error(
+        "the header is read as one column, `{column}`, separated by `{delimiter}`: name the delimiter its cells are separated by"
+    )]
+    OneColumn {
+        /// The one column, as read.
+        column: String,
+        /// The delimiter it was read with.
+        delimiter: char,
+    },
 }
 
 /// One row of the input.
@@ -168,10 +179,25 @@ impl RowReader {
     /// Starts reading. For CSV the header is read and checked here, so a file missing a
     /// mandatory column is refused before anything is sent.
     pub fn new(input: Box<dyn Read + Send>, format: Format) -> Result<RowReader, InputError> {
+        RowReader::with_delimiter(input, format, None)
+    }
+
+    /// [`RowReader::new`] with the CSV delimiter given (a byte of ASCII); `None` tells it from
+    /// the header (a comma, else `;` or a tab when the header has those and no comma). JSONL
+    /// has none.
+    pub fn with_delimiter(
+        input: Box<dyn Read + Send>,
+        format: Format,
+        delimiter: Option<u8>,
+    ) -> Result<RowReader, InputError> {
+        let given = delimiter;
         let inner = match format {
             Format::Csv => {
                 let mut input = BufReader::with_capacity(64 * 1024, input);
-                let delimiter = delimiter(input.fill_buf()?);
+                let delimiter = match given {
+                    Some(delimiter) => delimiter,
+                    None => self::delimiter(input.fill_buf()?),
+                };
                 let lines = Arc::new(Mutex::new(Lines::default()));
                 let counted = LineCounter { inner: Box::new(input), lines: lines.clone() };
                 let mut reader = csv::ReaderBuilder::new()
@@ -208,6 +234,14 @@ impl RowReader {
                     }
                     fields.push(field);
                 }
+                if let ([column], [None]) = (header.as_slice(), fields.as_slice()) {
+                    // Field names joined by something else: a delimiter not told.
+                    let mut parts = column.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+                    if column.len() > 1 && parts.any(|part| Field::from_key(part).is_some()) {
+                        let (column, delimiter) = (column.clone(), char::from(delimiter));
+                        return Err(InputError::OneColumn { column, delimiter });
+                    }
+                }
                 for mandatory in [Field::DisplayName, Field::WaNumber] {
                     if !fields.contains(&Some(mandatory)) {
                         return Err(InputError::MissingColumn(mandatory.as_str()));
@@ -222,14 +256,18 @@ impl RowReader {
         Ok(RowReader { inner, next_index: 0, normalize_numbers: false })
     }
 
-    /// Opens a file, or stdin for `-`.
-    pub fn open(path: &Path, format: Format) -> Result<RowReader, InputError> {
+    /// Opens a file, or stdin for `-`; `delimiter` as in [`RowReader::with_delimiter`].
+    pub fn open(
+        path: &Path,
+        format: Format,
+        delimiter: Option<u8>,
+    ) -> Result<RowReader, InputError> {
         let input: Box<dyn Read + Send> = if path == Path::new("-") {
             Box::new(std::io::stdin())
         } else {
             Box::new(std::fs::File::open(path)?)
         };
-        RowReader::new(input, format)
+        RowReader::with_delimiter(input, format, delimiter)
     }
 
     /// The CSV header (the original column names), or `["request"]` for JSONL.
@@ -509,6 +547,36 @@ mod tests {
         assert_eq!(second.display_name.as_deref(), Some("Say \"hi\""));
         assert_eq!(second.business_category, None, "an empty cell is absent");
         assert_eq!((rows[1].index, rows[1].line), (1, 5));
+    }
+
+    #[test]
+    fn a_delimiter_given_is_used_whatever_the_header_looks_like() {
+        // A header with one column has nothing to tell the delimiter from.
+        let text = "wa_number|display_name\n+13236550017|a,b\n";
+        let rows: Vec<Row> = RowReader::with_delimiter(
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+            Format::Csv,
+            Some(b'|'),
+        )
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+        let request = rows[0].request.as_ref().unwrap();
+        assert_eq!(request.get(Field::DisplayName), Some("a,b"));
+        let semicolons = "display_name;wa_number\nx;+13236550017\n";
+        let reader = RowReader::with_delimiter(
+            Box::new(std::io::Cursor::new(semicolons.as_bytes().to_vec())),
+            Format::Csv,
+            Some(b','),
+        );
+        let Err(InputError::OneColumn { column, delimiter: ',' }) = reader else {
+            panic!("a comma finds one column")
+        };
+        assert_eq!(column, "display_name;wa_number");
+        // One column that names no field is a missing column, not a delimiter.
+        let phone =
+            RowReader::new(Box::new(std::io::Cursor::new(b"phone\n1\n".to_vec())), Format::Csv);
+        assert!(matches!(phone, Err(InputError::MissingColumn("display_name"))));
     }
 
     #[test]

@@ -152,6 +152,23 @@ pub struct ValidateArgs {
     /// What FILE holds; by default its extension tells (.csv, .jsonl, .ndjson; else one JSON body).
     #[arg(long, value_enum)]
     pub format: Option<FileFormat>,
+    /// The CSV's delimiter: one ASCII character, or `tab`. By default the header tells: a
+    /// comma, else `;` or a tab when the header has those and no comma.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+}
+
+fn parse_delimiter(value: &str) -> Result<u8, String> {
+    match value {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match value.as_bytes() {
+            [byte] if byte.is_ascii() && !matches!(byte, b'"' | b'\n' | b'\r') => Ok(*byte),
+            _ => Err(format!(
+                "`{value}` is not a delimiter: one ASCII character other than a quote or a line \
+                 break, or `tab`"
+            )),
+        },
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -205,6 +222,10 @@ pub struct ImportArgs {
     /// What FILE holds; by default its extension tells.
     #[arg(long, value_enum)]
     pub format: Option<FileFormat>,
+    /// The CSV's delimiter: one ASCII character, or `tab`. By default the header tells: a
+    /// comma, else `;` or a tab when the header has those and no comma.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// Requests in flight at once, pinned. Without it the import finds the most the server
     /// takes: a few at first, more while answers come back fast and unthrottled, fewer on 429,
     /// 5xx or timeouts, with the rate it starts requests at learnt from the 429s.

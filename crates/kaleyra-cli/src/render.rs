@@ -85,11 +85,12 @@ pub fn unknown_keys(
     Ok(())
 }
 
-/// Says what a CSV header means: a delimiter other than the comma, and each column that is no
-/// field of the API (passed through, never sent).
-pub fn csv_header(name: &str, rows: &kaleyra_bulk::RowReader) -> io::Result<()> {
+/// Says what a CSV header means: a delimiter other than the comma that the header told (not
+/// one given with `--delimiter`), and each column that is no field of the API (passed through,
+/// never sent).
+pub fn csv_header(name: &str, rows: &kaleyra_bulk::RowReader, given: Option<u8>) -> io::Result<()> {
     let mut stderr = io::stderr().lock();
-    match rows.delimiter() {
+    match rows.delimiter().filter(|_| given.is_none()) {
         Some('\t') => writeln!(stderr, "note: {name}: cells are separated by tabs")?,
         Some(delimiter) if delimiter != ',' => {
             writeln!(stderr, "note: {name}: cells are separated by `{delimiter}`")?;

@@ -92,6 +92,35 @@ fn semicolons_and_tabs_are_told_and_read() {
 }
 
 #[test]
+fn a_delimiter_given_is_used_and_an_impossible_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // Pipes: nothing in the header to tell them from.
+    std::fs::write(
+        dir.path().join("pipes.csv"),
+        "display_name|wa_number\nShop, Inc.|+13236550017\n",
+    )
+    .unwrap();
+    assert_snapshot!("pipes", run_in(dir.path(), &["validate", "--delimiter", "|", "pipes.csv"]));
+    assert_snapshot!(
+        "pipes_import",
+        run_in(
+            dir.path(),
+            &["number", "import", "--sandbox", "-q", "--delimiter", "|", "pipes.csv"]
+        )
+    );
+    std::fs::write(dir.path().join("tabs.csv"), "display_name\twa_number\nShop\t+13236550017\n")
+        .unwrap();
+    let tabs = run_in(dir.path(), &["validate", "--delimiter", "tab", "tabs.csv"]);
+    assert!(tabs.starts_with("exit: 0") && !tabs.contains("note:"), "{tabs}");
+    // Without it the header names one column, and the file is refused before anything is sent.
+    assert_snapshot!("pipes_without_delimiter", run_in(dir.path(), &["validate", "pipes.csv"]));
+    assert_snapshot!(
+        "two_characters",
+        run_in(dir.path(), &["validate", "--delimiter", "||", "pipes.csv"])
+    );
+}
+
+#[test]
 fn numbers_written_for_people_are_named_their_fix_and_sent_with_normalize() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -36,6 +36,9 @@ pub struct ImportOptions {
     /// Send each `wa_number` in its E.164 form, as [`crate::RowReader::normalize_numbers`]
     /// does; the reports show the value sent.
     pub normalize_numbers: bool,
+    /// The CSV delimiter, a byte of ASCII; `None` tells it from the header (see
+    /// [`crate::RowReader::with_delimiter`]).
+    pub delimiter: Option<u8>,
     /// On resume, send again the rows whose outcome is unknown. They may exist already: a
     /// duplicate rejection then counts as "already exists".
     pub retry_unknown: bool,
@@ -71,6 +74,7 @@ impl ImportOptions {
             resume: false,
             retry_unknown: false,
             normalize_numbers: false,
+            delimiter: None,
         }
     }
 

@@ -83,7 +83,7 @@ fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
         InputError::Io(source) => ImportError::Read { path: options.input.clone(), source },
         other => other.into(),
     })?;
-    input.rows(options.format)?;
+    input.rows(options.format, options.delimiter)?;
     let claim = Claim::make(options, &input)?;
     let actual = input.fingerprint().to_owned();
     let (state, writer) = if options.resume {
@@ -117,8 +117,9 @@ async fn import(
 ) -> Result<Summary, ImportError> {
     let rows = {
         let (input, format, normalize) = (input.clone(), options.format, options.normalize_numbers);
+        let delimiter = options.delimiter;
         move || {
-            let rows = input.rows(format)?.normalize_numbers(normalize);
+            let rows = input.rows(format, delimiter)?.normalize_numbers(normalize);
             Ok(rows.map(|row| row.map(|row| (row.index, row.request)).map_err(ImportError::from)))
         }
     };
@@ -156,7 +157,9 @@ async fn import(
             let fingerprint = input.fingerprint().to_owned();
             let reports = report::write(
                 &options.report_dir,
-                input.rows(options.format)?.normalize_numbers(options.normalize_numbers),
+                input
+                    .rows(options.format, options.delimiter)?
+                    .normalize_numbers(options.normalize_numbers),
                 &state,
                 unsent,
                 |counts| {

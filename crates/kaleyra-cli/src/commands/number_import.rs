@@ -28,8 +28,13 @@ pub fn run(args: &ImportArgs, output: Output, quiet: bool) -> Result<Outcome, Cl
     }
     let format = file_format(&args.file, args.format)?;
     // The import reads the header again itself; a header that cannot be read is its error.
-    if let Ok(rows) = kaleyra_bulk::RowReader::open(&args.file, format) {
-        crate::render::csv_header(&args.file.display().to_string(), &rows)?;
+    let name = args.file.display().to_string();
+    match kaleyra_bulk::RowReader::open(&args.file, format, args.delimiter) {
+        Ok(rows) => crate::render::csv_header(&name, &rows, args.delimiter)?,
+        Err(error @ kaleyra_bulk::InputError::OneColumn { .. }) => {
+            return Err(CliError::Usage(format!("{name}: {error} (--delimiter CHAR)")));
+        }
+        Err(_) => {}
     }
     let mut options = ImportOptions::new(&args.file, format);
     if let Some(journal) = &args.journal {
@@ -48,6 +53,7 @@ pub fn run(args: &ImportArgs, output: Output, quiet: bool) -> Result<Outcome, Cl
     options.resume = args.resume;
     options.retry_unknown = args.retry_unknown;
     options.normalize_numbers = args.normalize;
+    options.delimiter = args.delimiter;
     runtime::build()?.block_on(import(args, options, output, quiet))
 }
 

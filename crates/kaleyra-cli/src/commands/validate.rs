@@ -50,10 +50,15 @@ fn file(args: &ValidateArgs, format: Format, output: Output) -> Result<Outcome, 
     let path = args.file.clone().unwrap_or_else(|| "-".into());
     let name =
         if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() };
-    let rows = RowReader::open(&path, format)
-        .map_err(|e| CliError::Usage(format!("{name}: {e}")))?
+    let rows = RowReader::open(&path, format, args.delimiter)
+        .map_err(|e| match e {
+            kaleyra_bulk::InputError::OneColumn { .. } => {
+                CliError::Usage(format!("{name}: {e} (--delimiter CHAR)"))
+            }
+            e => CliError::Usage(format!("{name}: {e}")),
+        })?
         .normalize_numbers(args.normalize);
-    render::csv_header(&name, &rows)?;
+    render::csv_header(&name, &rows, args.delimiter)?;
     let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let summary = check::check(rows, |problem| print_problem(&mut out, &name, &problem, output))
         .map_err(|e| match e {
