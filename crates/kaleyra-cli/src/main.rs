@@ -25,7 +25,7 @@ use crate::cli::{Cli, Command, NumberCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(&cli);
+    let logs = logging::init(&cli);
     let result = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, cli.output),
         Command::Categories => commands::categories::run(cli.output),
@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             NumberCommand::Add(args) => commands::number_add::run(args, cli.output),
             NumberCommand::Update(args) => commands::number_update::run(args, cli.output),
             NumberCommand::Import(args) => {
-                commands::number_import::run(args, cli.output, cli.quiet)
+                commands::number_import::run(args, cli.output, cli.quiet, &logs)
             }
         },
         Command::Config(command) => commands::config::run(command, cli.output),

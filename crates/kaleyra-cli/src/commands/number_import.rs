@@ -18,7 +18,12 @@ use crate::cli::{ImportArgs, Output};
 use crate::error::{CliError, Outcome, exit};
 use crate::{credentials, runtime, sandbox};
 
-pub fn run(args: &ImportArgs, output: Output, quiet: bool) -> Result<Outcome, CliError> {
+pub fn run(
+    args: &ImportArgs,
+    output: Output,
+    quiet: bool,
+    logs: &crate::logging::Logs,
+) -> Result<Outcome, CliError> {
     crate::input::not_a_directory(&args.file)?;
     if args.file == Path::new("-") {
         return Err(CliError::Usage(
@@ -54,7 +59,7 @@ pub fn run(args: &ImportArgs, output: Output, quiet: bool) -> Result<Outcome, Cl
     options.retry_unknown = args.retry_unknown;
     options.normalize_numbers = args.normalize;
     options.delimiter = args.delimiter;
-    runtime::build()?.block_on(import(args, options, output, quiet))
+    runtime::build()?.block_on(import(args, options, output, quiet, logs))
 }
 
 /// The format named, else the one the extension implies.
@@ -79,6 +84,7 @@ async fn import(
     options: ImportOptions,
     output: Output,
     quiet: bool,
+    logs: &crate::logging::Logs,
 ) -> Result<Outcome, CliError> {
     let (builder, emulator) = sandbox::or_account(args.sandbox, &args.connection).await?;
     // 429s are handled by the importer, which pauses every worker at once.
@@ -90,6 +96,9 @@ async fn import(
     let header_lines = u64::from(options.format == Format::Csv);
     let terminal = std::io::stderr().is_terminal();
     let progress = (!quiet && terminal).then(progress_bar);
+    if let Some(bar) = &progress {
+        logs.around(bar);
+    }
     let lines = (!quiet && !terminal).then(|| Arc::new(Lines::new(header_lines)));
     let observer: Arc<dyn Observer> = match (&progress, &lines) {
         (Some(bar), _) => Arc::new(Bar { bar: bar.clone(), header_lines, pace: Mutex::new(None) }),
@@ -116,6 +125,7 @@ async fn import(
     }
     if let Some(bar) = &progress {
         bar.finish_and_clear();
+        logs.without_bar();
     }
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
