@@ -258,7 +258,12 @@ fn ctrl_c_lets_requests_in_flight_finish_and_exits_130_then_resume_finishes() {
     let input = dir.path().join("numbers.csv");
     let valid = write_csv(&input, 400);
     let mut child = import_command(&input, &emulator, &[]).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Interrupted once requests are in flight, however long the process took to get there.
+    let started = std::time::Instant::now();
+    while emulator.numbers().received < 10 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no request reached the emulator");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
