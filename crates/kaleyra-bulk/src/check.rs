@@ -94,7 +94,7 @@ struct Checked {
 fn checked(row: &Row) -> Checked {
     let verdict = match &row.request {
         Err(message) => Err(RowProblemKind::Unreadable(message.clone())),
-        Ok(request) => match kaleyra_validate::check(request) {
+        Ok(request) => match request.check() {
             Err(rejection) => Err(RowProblemKind::Invalid(rejection)),
             // Valid: the trimmed number is `+` and at most 15 digits.
             Ok(()) => Ok(request

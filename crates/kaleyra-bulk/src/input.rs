@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::fingerprint::{self, Scanned};
-use crate::rows::{Format, InputError, RowReader};
+use crate::rows::{Format, InputError, ReadOptions, RowReader};
 
 /// An input file opened once.
 #[derive(Debug)]
@@ -58,10 +58,10 @@ impl Input {
         self.scanned.lines
     }
 
-    /// The file's rows, read from its start through the handle opened first; `delimiter` as in
-    /// [`RowReader::with_delimiter`].
-    pub fn rows(&self, format: Format, delimiter: Option<u8>) -> Result<RowReader, InputError> {
-        RowReader::with_delimiter(Box::new(At::new(self.file.clone())), format, delimiter)
+    /// The file's rows, read from its start through the handle opened first; `options` as in
+    /// [`RowReader::with_options`].
+    pub fn rows(&self, format: Format, options: ReadOptions) -> Result<RowReader, InputError> {
+        RowReader::with_options(Box::new(At::new(self.file.clone())), format, options)
     }
 
     /// Reads the file again (through the same handle) and looks at its path: has anything
@@ -145,11 +145,15 @@ mod tests {
         std::fs::rename(&other, &path).unwrap();
         assert_eq!(input.change().unwrap(), Change::Replaced);
         assert!(!input.is(&path));
-        let rows: Vec<_> = input.rows(Format::Csv, None).unwrap().map(Result::unwrap).collect();
+        let rows: Vec<_> =
+            input.rows(Format::Csv, ReadOptions::default()).unwrap().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].request.as_ref().unwrap().display_name.as_deref(), Some("a"));
+        assert_eq!(
+            rows[0].request.as_ref().unwrap().as_add().unwrap().display_name.as_deref(),
+            Some("a")
+        );
         // Twice: each pass starts at the beginning.
-        assert_eq!(input.rows(Format::Csv, None).unwrap().count(), 1);
+        assert_eq!(input.rows(Format::Csv, ReadOptions::default()).unwrap().count(), 1);
     }
 
     #[test]

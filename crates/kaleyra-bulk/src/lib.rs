@@ -10,7 +10,9 @@ pub mod import;
 pub mod input;
 pub mod journal;
 pub mod lock;
+mod operation;
 pub mod report;
 mod rows;
 
-pub use rows::{Format, InputError, Row, RowError, RowReader};
+pub use operation::{Operation, Request};
+pub use rows::{Format, InputError, ReadOptions, Row, RowError, RowReader};

@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use kaleyra_model::{AddNumberRequest, Field};
+use kaleyra_model::Field;
+
+use crate::operation::{Operation, Request};
 
 /// The file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +84,8 @@ pub struct Row {
     pub index: u64,
     /// Line of the file where the row starts, from 1.
     pub line: u64,
-    /// The request, or why the row cannot be one.
-    pub request: Result<AddNumberRequest, RowError>,
+    /// The request (of the reader's [`Operation`]), or why the row cannot be one.
+    pub request: Result<Request, RowError>,
     /// The row as it was: CSV values in header order, or the JSONL line.
     pub original: Original,
 }
@@ -150,6 +152,34 @@ pub struct RowReader {
     inner: Inner,
     next_index: u64,
     normalize_numbers: bool,
+    operation: Operation,
+}
+
+/// How to read an input beyond its format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// The CSV delimiter, a byte of ASCII; `None` tells it from the header (a comma, else `;`
+    /// or a tab when the header has those and no comma). JSONL has none.
+    pub delimiter: Option<u8>,
+    /// What the rows are for: the columns (or keys) they take and must have.
+    pub operation: Operation,
+}
+
+impl ReadOptions {
+    /// With the CSV delimiter `delimiter` (`None`: told from the header).
+    #[must_use]
+    pub fn delimiter(mut self, delimiter: Option<u8>) -> Self {
+        self.delimiter = delimiter;
+        self
+    }
+
+    /// With rows for `operation`.
+    #[must_use]
+    pub fn operation(mut self, operation: Operation) -> Self {
+        self.operation = operation;
+        self
+    }
 }
 
 impl std::fmt::Debug for RowReader {
@@ -179,18 +209,17 @@ impl RowReader {
     /// Starts reading. For CSV the header is read and checked here, so a file missing a
     /// mandatory column is refused before anything is sent.
     pub fn new(input: Box<dyn Read + Send>, format: Format) -> Result<RowReader, InputError> {
-        RowReader::with_delimiter(input, format, None)
+        RowReader::with_options(input, format, ReadOptions::default())
     }
 
-    /// [`RowReader::new`] with the CSV delimiter given (a byte of ASCII); `None` tells it from
-    /// the header (a comma, else `;` or a tab when the header has those and no comma). JSONL
-    /// has none.
-    pub fn with_delimiter(
+    /// [`RowReader::new`] with the delimiter and the operation of `options` (the defaults:
+    /// the delimiter told from the header, rows to add).
+    pub fn with_options(
         input: Box<dyn Read + Send>,
         format: Format,
-        delimiter: Option<u8>,
+        options: ReadOptions,
     ) -> Result<RowReader, InputError> {
-        let given = delimiter;
+        let ReadOptions { delimiter: given, operation } = options;
         let inner = match format {
             Format::Csv => {
                 let mut input = BufReader::with_capacity(64 * 1024, input);
@@ -224,11 +253,12 @@ impl RowReader {
                     }
                     let (header, fields) = (Vec::new(), Vec::new());
                     let inner = Inner::Csv { reader, lines, header, fields, record, delimiter };
-                    return Ok(RowReader { inner, next_index: 0, normalize_numbers: false });
+                    let normalize_numbers = false;
+                    return Ok(RowReader { inner, next_index: 0, normalize_numbers, operation });
                 }
                 let mut fields = Vec::with_capacity(header.len());
                 for name in &header {
-                    let field = Field::from_key(name).filter(|field| Field::ADD.contains(field));
+                    let field = Field::from_key(name).filter(|f| operation.fields().contains(f));
                     if field.is_some() && fields.contains(&field) {
                         return Err(InputError::DuplicateColumn(name.clone()));
                     }
@@ -242,7 +272,7 @@ impl RowReader {
                         return Err(InputError::OneColumn { column, delimiter });
                     }
                 }
-                for mandatory in [Field::DisplayName, Field::WaNumber] {
+                for &mandatory in operation.mandatory_columns() {
                     if !fields.contains(&Some(mandatory)) {
                         return Err(InputError::MissingColumn(mandatory.as_str()));
                     }
@@ -253,21 +283,26 @@ impl RowReader {
                 Inner::Jsonl { reader: BufReader::new(input), line: 0, buffer: String::new() }
             }
         };
-        Ok(RowReader { inner, next_index: 0, normalize_numbers: false })
+        Ok(RowReader { inner, next_index: 0, normalize_numbers: false, operation })
     }
 
-    /// Opens a file, or stdin for `-`; `delimiter` as in [`RowReader::with_delimiter`].
+    /// Opens a file, or stdin for `-`; `options` as in [`RowReader::with_options`].
     pub fn open(
         path: &Path,
         format: Format,
-        delimiter: Option<u8>,
+        options: ReadOptions,
     ) -> Result<RowReader, InputError> {
         let input: Box<dyn Read + Send> = if path == Path::new("-") {
             Box::new(std::io::stdin())
         } else {
             Box::new(std::fs::File::open(path)?)
         };
-        RowReader::with_delimiter(input, format, delimiter)
+        RowReader::with_options(input, format, options)
+    }
+
+    /// What the rows are for.
+    pub fn operation(&self) -> Operation {
+        self.operation
     }
 
     /// The CSV header (the original column names), or `["request"]` for JSONL.
@@ -308,7 +343,7 @@ impl RowReader {
             Inner::Csv { fields, .. } => Some(fields.as_slice()),
             Inner::Jsonl { .. } => None,
         };
-        Ok(Some(build(fields, self.normalize_numbers, raw)))
+        Ok(Some(build(fields, self.normalize_numbers, self.operation, raw)))
     }
 
     /// Writes each `wa_number` in its E.164 form (spaces, dashes, dots and parentheses out, a
@@ -322,11 +357,12 @@ impl RowReader {
 
     /// What turns this input's raw rows into rows (the CSV column mapping).
     pub(crate) fn builder(&self) -> RowBuilder {
-        let normalize = self.normalize_numbers;
-        match &self.inner {
-            Inner::Csv { fields, .. } => RowBuilder { fields: Some(fields.clone()), normalize },
-            Inner::Jsonl { .. } => RowBuilder { fields: None, normalize },
-        }
+        let (normalize, operation) = (self.normalize_numbers, self.operation);
+        let fields = match &self.inner {
+            Inner::Csv { fields, .. } => Some(fields.clone()),
+            Inner::Jsonl { .. } => None,
+        };
+        RowBuilder { fields, normalize, operation }
     }
 
     /// The next row as read, its request not built yet: the reading is serial, the building
@@ -383,11 +419,12 @@ pub(crate) struct RowBuilder {
     fields: Option<Vec<Option<Field>>>,
     /// See [`RowReader::normalize_numbers`].
     normalize: bool,
+    operation: Operation,
 }
 
 impl RowBuilder {
     pub(crate) fn build(&self, raw: RawRow) -> Row {
-        build(self.fields.as_deref(), self.normalize, raw)
+        build(self.fields.as_deref(), self.normalize, self.operation, raw)
     }
 }
 
@@ -406,13 +443,18 @@ fn normalize_cell(fields: &[Option<Field>], original: &mut Original) {
     }
 }
 
-fn build(fields: Option<&[Option<Field>]>, normalize: bool, raw: RawRow) -> Row {
+fn build(
+    fields: Option<&[Option<Field>]>,
+    normalize: bool,
+    operation: Operation,
+    raw: RawRow,
+) -> Row {
     let mut request = match fields {
         Some(fields) if raw.original.len() != fields.len() => {
             Err(RowError::Ragged { cells: raw.original.len(), columns: fields.len() })
         }
         Some(fields) => {
-            let mut request = AddNumberRequest::default();
+            let mut request = operation.request();
             for (value, field) in raw.original.iter().zip(fields.iter()) {
                 // An empty cell is an absent key, not an empty value.
                 if let (Some(field), false) = (field, value.is_empty()) {
@@ -422,13 +464,12 @@ fn build(fields: Option<&[Option<Field>]>, normalize: bool, raw: RawRow) -> Row 
             Ok(request)
         }
         // The error's column is within the line; the line is the row's.
-        None => {
-            AddNumberRequest::from_json(raw.original.iter().next().unwrap_or_default().as_bytes())
-                .map_err(|e| RowError::NotAnObject { message: e.message, column: e.column })
-        }
+        None => operation
+            .parse(raw.original.iter().next().unwrap_or_default().as_bytes())
+            .map_err(|e| RowError::NotAnObject { message: e.message, column: e.column }),
     };
     if let (true, Ok(request)) = (normalize, &mut request) {
-        kaleyra_validate::suggest::normalize_number(request);
+        request.normalize_number();
     }
     Row { index: raw.index, line: raw.line, request, original: raw.original }
 }
@@ -536,14 +577,14 @@ mod tests {
                     \"Say \"\"hi\"\"\",+13236550018,,43\r\n";
         let rows = rows(text, Format::Csv).unwrap();
         assert_eq!(rows.len(), 2);
-        let first = rows[0].request.as_ref().unwrap();
+        let first = rows[0].request.as_ref().unwrap().as_add().unwrap();
         assert_eq!(first.display_name.as_deref(), Some("Acme, Inc."));
         assert_eq!(first.business_category.as_deref(), Some("Education"));
         assert!(first.extra.is_empty(), "extra columns are not request fields");
         let original: Vec<&str> = rows[0].original.iter().collect();
         assert_eq!(original, ["Acme, Inc.", "+13236550017", "Education", "42"]);
         assert_eq!((rows[0].index, rows[0].line), (0, 2));
-        let second = rows[1].request.as_ref().unwrap();
+        let second = rows[1].request.as_ref().unwrap().as_add().unwrap();
         assert_eq!(second.display_name.as_deref(), Some("Say \"hi\""));
         assert_eq!(second.business_category, None, "an empty cell is absent");
         assert_eq!((rows[1].index, rows[1].line), (1, 5));
@@ -553,21 +594,21 @@ mod tests {
     fn a_delimiter_given_is_used_whatever_the_header_looks_like() {
         // A header with one column has nothing to tell the delimiter from.
         let text = "wa_number|display_name\n+13236550017|a,b\n";
-        let rows: Vec<Row> = RowReader::with_delimiter(
+        let rows: Vec<Row> = RowReader::with_options(
             Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
             Format::Csv,
-            Some(b'|'),
+            ReadOptions::default().delimiter(Some(b'|')),
         )
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-        let request = rows[0].request.as_ref().unwrap();
+        let request = rows[0].request.as_ref().unwrap().as_add().unwrap();
         assert_eq!(request.get(Field::DisplayName), Some("a,b"));
         let semicolons = "display_name;wa_number\nx;+13236550017\n";
-        let reader = RowReader::with_delimiter(
+        let reader = RowReader::with_options(
             Box::new(std::io::Cursor::new(semicolons.as_bytes().to_vec())),
             Format::Csv,
-            Some(b','),
+            ReadOptions::default().delimiter(Some(b',')),
         );
         let Err(InputError::OneColumn { column, delimiter: ',' }) = reader else {
             panic!("a comma finds one column")
@@ -597,7 +638,7 @@ mod tests {
         let read =
             rows("display_name;wa_number;crm_id\n\"Shop, Inc.\";+13236550017;7\n", Format::Csv)
                 .unwrap();
-        let request = read[0].request.as_ref().unwrap();
+        let request = read[0].request.as_ref().unwrap().as_add().unwrap();
         assert_eq!(request.display_name.as_deref(), Some("Shop, Inc."));
         assert_eq!(request.wa_number.as_deref(), Some("+13236550017"));
         assert_eq!(reader("display_name;wa_number;crm_id\n").unknown_columns(), ["crm_id"]);
@@ -616,17 +657,25 @@ mod tests {
             "display_name,wa_number\nShop,+1 (323) 655-0017\nShop,00 44 20 7946 0958\n",
             Format::Csv,
         );
-        let numbers: Vec<_> =
-            csv.iter().map(|row| row.request.as_ref().unwrap().wa_number.clone()).collect();
+        let numbers: Vec<_> = csv
+            .iter()
+            .map(|row| row.request.as_ref().unwrap().as_add().unwrap().wa_number.clone())
+            .collect();
         assert_eq!(numbers, [Some("+13236550017".into()), Some("+442079460958".into())]);
         assert_eq!(csv[0].original.iter().collect::<Vec<_>>(), ["Shop", "+13236550017"]);
         let line = r#"{"display_name":"Shop","wa_number":"+1.323.655.0017"}"#;
         let jsonl = read(line, Format::Jsonl);
-        assert_eq!(jsonl[0].request.as_ref().unwrap().wa_number.as_deref(), Some("+13236550017"));
+        assert_eq!(
+            jsonl[0].request.as_ref().unwrap().as_add().unwrap().wa_number.as_deref(),
+            Some("+13236550017")
+        );
         assert_eq!(jsonl[0].original.iter().next(), Some(line), "a JSONL line stays as it was");
         // Off by default.
         let plain = rows("display_name,wa_number\nShop,+1 323\n", Format::Csv).unwrap();
-        assert_eq!(plain[0].request.as_ref().unwrap().wa_number.as_deref(), Some("+1 323"));
+        assert_eq!(
+            plain[0].request.as_ref().unwrap().as_add().unwrap().wa_number.as_deref(),
+            Some("+1 323")
+        );
     }
 
     #[test]
@@ -712,7 +761,10 @@ mod tests {
         let error = rows[1].request.as_ref().unwrap_err();
         assert!(error.to_string().starts_with("not a request object"), "{error}");
         assert_eq!(error.code(), "E900");
-        assert_eq!(rows[2].request.as_ref().unwrap().display_name.as_deref(), Some("b"));
+        assert_eq!(
+            rows[2].request.as_ref().unwrap().as_add().unwrap().display_name.as_deref(),
+            Some("b")
+        );
         assert_eq!(rows[2].line, 4);
     }
 

@@ -145,6 +145,10 @@ pub struct ValidateArgs {
     /// `-` or nothing reads stdin.
     #[arg(value_name = "FILE|-")]
     pub file: Option<PathBuf>,
+    /// Check update requests (what `number update` and `number import --update` send) instead
+    /// of add requests.
+    #[arg(long)]
+    pub update: bool,
     /// Check wa_number in its E.164 form: spaces, dashes, dots and parentheses taken out, a
     /// leading 00 made +. Without it such a number is refused, and the message names that form.
     #[arg(long)]
@@ -215,6 +219,11 @@ pub struct ImportArgs {
     /// reports) or JSONL file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Update the numbers instead of adding them (PUT): the file names each by wa_number and
+    /// carries the fields to change (about among them). Reports: updated.csv in place of
+    /// created.csv. An update whose outcome is unknown is sent again on --resume.
+    #[arg(long)]
+    pub update: bool,
     /// Send wa_number in its E.164 form: spaces, dashes, dots and parentheses taken out, a
     /// leading 00 made +. Without it such a number is refused, and the message names that form.
     #[arg(long)]
@@ -262,7 +271,8 @@ pub struct ImportArgs {
     /// Where created.csv, rejected.csv, unknown.csv and failed.csv go (default: FILE-reports/).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
-    /// Import into an emulator started in this process (needs no account).
+    /// Import into an emulator started in this process (needs no account); with --update, each
+    /// row's number is registered there first, so that it has a record to update.
     #[arg(long)]
     pub sandbox: bool,
 

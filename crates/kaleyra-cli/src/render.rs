@@ -30,6 +30,24 @@ pub fn valid(
     }
 }
 
+pub fn valid_update(
+    out: &mut impl Write,
+    name: &str,
+    valid: &kaleyra_validate::ValidatedUpdate,
+    output: Output,
+) -> io::Result<()> {
+    match output {
+        Output::Json => writeln!(out, "{}", valid.to_json()),
+        Output::Text => {
+            writeln!(out, "{name}: valid update of {}", valid.wa_number())?;
+            for (field, value) in valid.changes() {
+                writeln!(out, "  {field}: {value}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
 pub fn rejection(
     out: &mut impl Write,
     name: &str,
@@ -88,7 +106,12 @@ pub fn unknown_keys(
 /// Says what a CSV header means: a delimiter other than the comma that the header told (not
 /// one given with `--delimiter`), and each column that is no field of the API (passed through,
 /// never sent).
-pub fn csv_header(name: &str, rows: &kaleyra_bulk::RowReader, given: Option<u8>) -> io::Result<()> {
+pub fn csv_header(
+    name: &str,
+    rows: &kaleyra_bulk::RowReader,
+    given: Option<u8>,
+    fields: &[Field],
+) -> io::Result<()> {
     let mut stderr = io::stderr().lock();
     match rows.delimiter().filter(|_| given.is_none()) {
         Some('\t') => writeln!(stderr, "note: {name}: cells are separated by tabs")?,
@@ -100,14 +123,21 @@ pub fn csv_header(name: &str, rows: &kaleyra_bulk::RowReader, given: Option<u8>)
     for column in rows.unknown_columns() {
         // A column that resembles a field is likely a typo that drops the field: a warning.
         // Others (an id of the caller's) pass through to the reports on purpose: a note.
-        match kaleyra_validate::suggest::field(column, &Field::ADD) {
-            Some(field) => writeln!(
+        let other = if fields.contains(&Field::DisplayName) { "an add" } else { "an update" };
+        match (Field::from_key(column), kaleyra_validate::suggest::field(column, fields)) {
+            // A field of the other request (`display_name` in an update): not sent either.
+            (Some(_), _) => writeln!(
+                stderr,
+                "note: {name}: column `{column}` is not a field of {other}: the reports keep it, \
+                 it is not sent"
+            )?,
+            (None, Some(field)) => writeln!(
                 stderr,
                 "warning: {name}: column `{column}` is not a field of the API and is not sent \
                  (did you mean `{}`?)",
                 field.as_str()
             )?,
-            None => writeln!(
+            (None, None) => writeln!(
                 stderr,
                 "note: {name}: column `{column}` is not a field of the API: the reports keep it, \
                  it is not sent"

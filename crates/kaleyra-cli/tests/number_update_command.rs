@@ -144,3 +144,40 @@ fn against_an_emulator_every_exit_code_and_the_record_it_leaves() {
     );
     drop(runtime);
 }
+
+#[test]
+fn an_import_of_updates_with_its_reports_and_its_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("updates.csv"),
+        "wa_number,about,display_name\n+13236550011,Open,Shop\n+1 323 655 0012,Late,\n+13236550013,,\n",
+    )
+    .unwrap();
+    let run_here =
+        |args: &[&str]| render(&kaleyra().current_dir(dir.path()).args(args).output().unwrap());
+    assert_snapshot!("validate_updates", run_here(&["validate", "--update", "updates.csv"]));
+    assert_snapshot!(
+        "import_updates",
+        run_here(&[
+            "number",
+            "import",
+            "--update",
+            "--sandbox",
+            "--normalize",
+            "-q",
+            "updates.csv"
+        ])
+    );
+    let reports = dir.path().join("updates.csv-reports");
+    assert_eq!(
+        std::fs::read_to_string(reports.join("updated.csv")).unwrap(),
+        "wa_number,about,display_name,id,status,line\n+13236550011,Open,Shop,1,2,2\n+13236550012,Late,,2,2,3\n"
+    );
+    assert!(!reports.join("created.csv").exists());
+    // The journal says what it was for: resuming it as an add is refused.
+    let output = run_here(&["number", "import", "--sandbox", "--resume", "updates.csv"]);
+    assert!(
+        output.starts_with("exit: 2") && output.contains("records an import to update, not to add"),
+        "{output}"
+    );
+}

@@ -45,6 +45,19 @@ pub enum ImportError {
     /// The journal is missing, cut short or replaced while reports of it say rows were sent.
     #[error("{0}")]
     JournalLost(String),
+    /// The journal was written for another operation (an add resumed as an update, say).
+    #[error(
+        "the journal {journal} records an import to {recorded}, not to {asked}: resume it as it \
+         was started, or start a new journal"
+    )]
+    OtherOperation {
+        /// The journal.
+        journal: PathBuf,
+        /// The operation it records.
+        recorded: String,
+        /// The operation asked for.
+        asked: &'static str,
+    },
     /// The journal belongs to another input.
     #[error(
         "the journal {journal} belongs to another input (fingerprint {recorded}, this file is {actual}): \

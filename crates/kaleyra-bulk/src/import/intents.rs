@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use kaleyra_validate::ValidatedRequest;
 use tokio::sync::{mpsc, watch};
 
 use super::pipeline::stop_requested;
@@ -10,11 +9,12 @@ use super::reading::{Rows, Work};
 use super::sending::release;
 use super::shared::Shared;
 use crate::journal::{Entry, JournalWriter};
+use crate::operation::Validated;
 
 /// A row whose intent is on disk, waiting for a free slot.
 pub(super) struct Ready {
     pub(super) row: u64,
-    pub(super) request: Box<ValidatedRequest>,
+    pub(super) request: Box<Validated>,
     pub(super) resent: bool,
 }
 

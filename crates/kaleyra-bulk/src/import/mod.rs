@@ -220,6 +220,23 @@ impl Import {
         self
     }
 
+    /// What each row of the file asks for: add the number (the default) or update it
+    /// ([`ImportOptions::operation`]). An update whose outcome is unknown is sent again on
+    /// resume without [`Import::retry_unknown`]: an update is idempotent. An import of a
+    /// caller's requests ([`Import::from_requests`]) always adds.
+    #[must_use]
+    pub fn operation(mut self, operation: crate::Operation) -> Import {
+        self.options.operation = operation;
+        self
+    }
+
+    /// The CSV delimiter ([`ImportOptions::delimiter`]); by default the header tells.
+    #[must_use]
+    pub fn delimiter(mut self, delimiter: u8) -> Import {
+        self.options.delimiter = Some(delimiter);
+        self
+    }
+
     /// On resume, send again the rows whose outcome is unknown ([`ImportOptions::retry_unknown`]).
     #[must_use]
     pub fn retry_unknown(mut self, retry: bool) -> Import {

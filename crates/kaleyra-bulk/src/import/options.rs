@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::rows::Format;
+use crate::operation::Operation;
+use crate::rows::{Format, ReadOptions};
 
 /// What to import and how. [`ImportOptions::new`] gives the defaults; [`Import`](super::Import) sets them
 /// one by one.
@@ -37,8 +38,11 @@ pub struct ImportOptions {
     /// does; the reports show the value sent.
     pub normalize_numbers: bool,
     /// The CSV delimiter, a byte of ASCII; `None` tells it from the header (see
-    /// [`crate::RowReader::with_delimiter`]).
+    /// [`crate::ReadOptions`]).
     pub delimiter: Option<u8>,
+    /// What each row asks for: add the number (the default) or update it. A journal records it;
+    /// a resume with another operation is refused.
+    pub operation: Operation,
     /// On resume, send again the rows whose outcome is unknown. They may exist already: a
     /// duplicate rejection then counts as "already exists".
     pub retry_unknown: bool,
@@ -75,7 +79,13 @@ impl ImportOptions {
             retry_unknown: false,
             normalize_numbers: false,
             delimiter: None,
+            operation: Operation::Add,
         }
+    }
+
+    /// How the input's rows are read.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions::default().delimiter(self.delimiter).operation(self.operation)
     }
 
     /// How many rows may wait with a durable intent: `intents_ahead`, but under a rate no more

@@ -83,11 +83,18 @@ fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
         InputError::Io(source) => ImportError::Read { path: options.input.clone(), source },
         other => other.into(),
     })?;
-    input.rows(options.format, options.delimiter)?;
+    input.rows(options.format, options.read_options())?;
     let claim = Claim::make(options, &input)?;
     let actual = input.fingerprint().to_owned();
     let (state, writer) = if options.resume {
         let state = journal::replay(&options.journal)?;
+        if state.operation != options.operation.as_str() {
+            return Err(ImportError::OtherOperation {
+                journal: options.journal.clone(),
+                recorded: state.operation.clone(),
+                asked: options.operation.as_str(),
+            });
+        }
         if state.fingerprint != actual {
             return Err(ImportError::OtherInput {
                 journal: options.journal.clone(),
@@ -97,7 +104,12 @@ fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
         }
         (state, JournalWriter::append(&options.journal, &actual)?)
     } else {
-        let writer = JournalWriter::create(&options.journal, &actual, options.format.as_str())?;
+        let writer = JournalWriter::create(
+            &options.journal,
+            &actual,
+            options.format.as_str(),
+            options.operation,
+        )?;
         (JournalState::default(), writer)
     };
     Ok(Prepared { input, claim, state, writer })
@@ -117,9 +129,9 @@ async fn import(
 ) -> Result<Summary, ImportError> {
     let rows = {
         let (input, format, normalize) = (input.clone(), options.format, options.normalize_numbers);
-        let delimiter = options.delimiter;
+        let read = options.read_options();
         move || {
-            let rows = input.rows(format, delimiter)?.normalize_numbers(normalize);
+            let rows = input.rows(format, read)?.normalize_numbers(normalize);
             Ok(rows.map(|row| row.map(|row| (row.index, row.request)).map_err(ImportError::from)))
         }
     };
@@ -158,7 +170,7 @@ async fn import(
             let reports = report::write(
                 &options.report_dir,
                 input
-                    .rows(options.format, options.delimiter)?
+                    .rows(options.format, options.read_options())?
                     .normalize_numbers(options.normalize_numbers),
                 &state,
                 unsent,

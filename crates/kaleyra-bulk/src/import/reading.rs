@@ -1,16 +1,15 @@
 //! Stage one: the rows, read and validated on a thread of their own.
 
-use kaleyra_model::AddNumberRequest;
-use kaleyra_validate::validate;
 use tokio::sync::mpsc;
 
 use super::intents::Ready;
 use super::{ImportError, ImportOptions, RowOutcome};
 use crate::journal::{JournalState, RowRejection, RowState};
+use crate::operation::{Operation, Request};
 use crate::rows::RowError;
 
 /// A row as a source gives it: its key in the journal, and the request or why it is none.
-pub(super) type SourceRow = (u64, Result<AddNumberRequest, RowError>);
+pub(super) type SourceRow = (u64, Result<Request, RowError>);
 
 pub(super) enum Work {
     Send(Ready),
@@ -77,14 +76,16 @@ pub(super) fn read_rows(
                 return Err(error);
             }
         };
+        // An update is idempotent: one that may have been applied is sent again without asking.
+        let retry_unknown = options.retry_unknown || options.operation == Operation::Update;
         let resent = match state.state(index) {
             RowState::Untouched | RowState::Failed => Some(false),
-            RowState::Unknown | RowState::Pending if options.retry_unknown => Some(true),
+            RowState::Unknown | RowState::Pending if retry_unknown => Some(true),
             _ => None,
         };
         let work = match resent {
             None => Work::Skip { row: index },
-            Some(resent) => match request.as_ref().map(validate) {
+            Some(resent) => match request.as_ref().map(Request::validate) {
                 Ok(Ok(request)) => {
                     Work::Send(Ready { row: index, request: Box::new(request), resent })
                 }

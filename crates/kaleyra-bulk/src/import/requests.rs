@@ -14,6 +14,7 @@ use super::shared::Shared;
 use super::{ImportError, ImportOptions, Observer, Summary};
 use crate::journal::{self, JournalState, JournalWriter, RowState};
 use crate::lock::Lock;
+use crate::operation::Operation;
 use crate::report::ReportCounts;
 
 /// A caller's requests, each with its key.
@@ -25,12 +26,14 @@ const REQUESTS: &str = "requests";
 /// Runs an import of `requests`; see [`super::Import::from_requests`].
 pub(super) async fn run(
     client: Client,
-    options: ImportOptions,
+    mut options: ImportOptions,
     journal: Option<PathBuf>,
     requests: Requests,
     observer: Arc<dyn Observer>,
     stop: watch::Receiver<bool>,
 ) -> Result<Summary, ImportError> {
+    // The requests are adds (their type says so), whatever the options say.
+    options.operation = Operation::Add;
     if options.resume && journal.is_none() {
         return Err(ImportError::Paths(
             "a resume needs the journal of the run before it: set Import::journal".to_owned(),
@@ -57,7 +60,7 @@ pub(super) async fn run(
                 kaleyra_validate::suggest::normalize_number(&mut request);
             }
             let repeated = seen.as_mut().is_some_and(|seen| !seen.insert(id));
-            if repeated { Err(ImportError::DuplicateId(id)) } else { Ok((id, Ok(request))) }
+            if repeated { Err(ImportError::DuplicateId(id)) } else { Ok((id, Ok(request.into()))) }
         }))
     };
     let result = send_all(client, &options, rows, state, writer, &shared, stop).await;
@@ -77,7 +80,7 @@ fn open(
 ) -> Result<(JournalState, JournalWriter, Option<Lock>), ImportError> {
     let lock = Lock::acquire(path)?;
     if !resume {
-        let writer = JournalWriter::create(path, REQUESTS, REQUESTS)?;
+        let writer = JournalWriter::create(path, REQUESTS, REQUESTS, Operation::Add)?;
         return Ok((JournalState::default(), writer, Some(lock)));
     }
     let state = journal::replay(path)?;

@@ -5,7 +5,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kaleyra_transport::{Client, Error};
-use kaleyra_validate::ValidatedRequest;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -15,6 +14,7 @@ use super::pipeline::stop_requested;
 use super::shared::Shared;
 use crate::adaptive::{Answer, Permit};
 use crate::journal::{Entry, JournalError, JournalWriter};
+use crate::operation::Validated;
 
 /// How many times one row is put back after a 429 / 503 before it is given up as failed.
 const MAX_RATE_LIMITED: u32 = 20;
@@ -81,7 +81,7 @@ impl Sending<'_> {
     /// given back meanwhile). Only a journal failure is an error.
     async fn send(
         &self,
-        request: &ValidatedRequest,
+        request: &Validated,
         mut permit: Permit<'_>,
         stop: &mut watch::Receiver<bool>,
     ) -> Result<(), JournalError> {
@@ -91,7 +91,17 @@ impl Sending<'_> {
         loop {
             permit.sending();
             let started = Instant::now();
-            let result = self.client.add_number(request).await;
+            // The record's id and status: what the journal keeps of a success.
+            let result = match request {
+                Validated::Add(request) => self.client.add_number(request).await.map(|created| {
+                    created.record().map_or((0, 0), |record| (record.id, record.status))
+                }),
+                Validated::Update(request) => {
+                    self.client.update_number(request).await.map(|updated| {
+                        updated.record().map_or((0, 0), |record| (record.id, record.status))
+                    })
+                }
+            };
             shared.answered(started);
             let entry = match result {
                 Err(Error::RateLimited { retry_after } | Error::Unavailable { retry_after })
@@ -151,11 +161,10 @@ impl Sending<'_> {
     }
 
     /// The journal entry for an answer, counted.
-    fn entry(&self, result: Result<kaleyra_transport::Created, Error>) -> Entry {
+    fn entry(&self, result: Result<(u64, i64), Error>) -> Entry {
         let Sending { shared, row, resent, .. } = *self;
         match result {
-            Ok(created) => {
-                let (id, status) = created.record().map_or((0, 0), |r| (r.id, r.status));
+            Ok((id, status)) => {
                 shared.count(|c| c.created += 1);
                 Entry::Created { row, id, status }
             }
@@ -193,10 +202,7 @@ impl Sending<'_> {
 }
 
 /// What an answer says about the server's ceiling.
-pub(super) fn answer_of(
-    result: &Result<kaleyra_transport::Created, Error>,
-    took: Duration,
-) -> Answer {
+pub(super) fn answer_of<T>(result: &Result<T, Error>, took: Duration) -> Answer {
     match result {
         Ok(_) | Err(Error::Rejected { .. }) => Answer::Accepted(took),
         Err(Error::RateLimited { .. } | Error::Unavailable { .. }) => Answer::Throttled,

@@ -28,8 +28,14 @@ const OLDEST_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Entry {
-    /// First line: what is being imported.
-    Begin { version: u32, fingerprint: String, format: String },
+    /// First line: what is being imported, and what for (`operation`, absent for an add).
+    Begin {
+        version: u32,
+        fingerprint: String,
+        format: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operation: Option<String>,
+    },
     /// A later run took over (informational).
     Resume { fingerprint: String },
     /// The row is about to be sent.
@@ -98,6 +104,8 @@ pub struct JournalState {
     pub fingerprint: String,
     /// The input's format (`csv`, `jsonl`).
     pub format: String,
+    /// What the rows were sent for (`add`, `update`).
+    pub operation: String,
     /// Rows from 0 up, densely: a file's rows, or a caller's ids that come in order.
     states: Vec<RowState>,
     ids: Vec<u64>,
@@ -149,9 +157,10 @@ impl JournalState {
     /// Applies one entry.
     pub(crate) fn apply(&mut self, entry: &Entry) {
         let (row, state) = match entry {
-            Entry::Begin { fingerprint, format, .. } => {
+            Entry::Begin { fingerprint, format, operation, .. } => {
                 self.fingerprint = fingerprint.clone();
                 self.format = format.clone();
+                self.operation = operation.clone().unwrap_or_else(|| "add".to_owned());
                 return;
             }
             Entry::Resume { .. } => return,
@@ -394,6 +403,7 @@ mod tests {
 
     fn begin() -> String {
         serde_json::to_string(&Entry::Begin {
+            operation: None,
             version: VERSION,
             fingerprint: "fp".into(),
             format: "csv".into(),
@@ -406,7 +416,7 @@ mod tests {
     async fn written_entries_replay_to_the_last_state_per_row() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let writer = JournalWriter::create(&path, "fp", "csv").unwrap();
+        let writer = JournalWriter::create(&path, "fp", "csv", crate::Operation::Add).unwrap();
         writer.durable(vec![Entry::Intent { row: 0 }]).await.unwrap();
         writer.record(Entry::Created { row: 0, id: 7, status: 2 }).unwrap();
         writer.durable(vec![Entry::Intent { row: 1 }, Entry::Intent { row: 2 }]).await.unwrap();
@@ -415,7 +425,7 @@ mod tests {
         writer.record(Entry::Created { row: 4, id: 9, status: 5 }).unwrap();
         tokio::task::spawn_blocking(move || writer.close()).await.unwrap().unwrap();
         assert!(matches!(
-            JournalWriter::create(&path, "fp", "csv"),
+            JournalWriter::create(&path, "fp", "csv", crate::Operation::Add),
             Err(JournalError::Exists { .. })
         ));
 

@@ -35,6 +35,7 @@ struct Fields {
     version: Option<u32>,
     fingerprint: Option<String>,
     format: Option<String>,
+    operation: Option<Option<String>>,
     row: Option<u64>,
     id: Option<u64>,
     status: Option<i64>,
@@ -63,6 +64,7 @@ impl<'de> Visitor<'de> for KindFirstVisitor {
                 "version" => once(&mut f.version, map.next_value()?)?,
                 "fingerprint" => once(&mut f.fingerprint, map.next_value()?)?,
                 "format" => once(&mut f.format, map.next_value()?)?,
+                "operation" => once(&mut f.operation, map.next_value()?)?,
                 "row" => once(&mut f.row, map.next_value()?)?,
                 "id" => once(&mut f.id, map.next_value()?)?,
                 "status" => once(&mut f.status, map.next_value()?)?,
@@ -83,6 +85,7 @@ impl<'de> Visitor<'de> for KindFirstVisitor {
                 version: need(f.version)?,
                 fingerprint: need(f.fingerprint)?,
                 format: need(f.format)?,
+                operation: f.operation.flatten(),
             },
             "resume" => Entry::Resume { fingerprint: need(f.fingerprint)? },
             "intent" => Entry::Intent { row: need(f.row)? },
@@ -127,11 +130,14 @@ mod tests {
     fn an_entry() -> impl Strategy<Value = Entry> {
         let text = "[a-z \"\\\\é]{0,8}";
         prop_oneof![
-            (any::<u32>(), text, text).prop_map(|(version, fingerprint, format)| Entry::Begin {
-                version,
-                fingerprint,
-                format
-            }),
+            (any::<u32>(), text, text, proptest::option::of(text)).prop_map(
+                |(version, fingerprint, format, operation)| Entry::Begin {
+                    version,
+                    fingerprint,
+                    format,
+                    operation
+                }
+            ),
             text.prop_map(|fingerprint| Entry::Resume { fingerprint }),
             any::<u64>().prop_map(|row| Entry::Intent { row }),
             any::<u64>().prop_map(|row| Entry::Released { row }),

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::{Entry, JournalError, VERSION, io};
+use crate::operation::Operation;
 
 /// Outcomes are fsync'd at least this often while an import runs.
 const SYNC_INTERVAL: Duration = Duration::from_millis(100);
@@ -69,6 +70,7 @@ impl JournalWriter {
         path: &Path,
         fingerprint: &str,
         format: &str,
+        operation: Operation,
     ) -> Result<JournalWriter, JournalError> {
         let mut file = match OpenOptions::new().read(true).write(true).create_new(true).open(path) {
             Ok(file) => file,
@@ -81,6 +83,7 @@ impl JournalWriter {
             version: VERSION,
             fingerprint: fingerprint.to_owned(),
             format: format.to_owned(),
+            operation: (operation != Operation::Add).then(|| operation.as_str().to_owned()),
         };
         write_entry(&mut file, &begin, &mut Vec::new()).map_err(io(path))?;
         file.sync_all().map_err(io(path))?;

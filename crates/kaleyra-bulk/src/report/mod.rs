@@ -15,15 +15,16 @@ pub(crate) mod set;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use kaleyra_validate::validate;
-
 use crate::journal::{Detail, JournalState, RowRejection, RowState};
+use crate::operation::Operation;
 use crate::rows::{InputError, Original, RowError, RowReader};
 
 pub use manifest::{MANIFEST, Manifest};
 
 /// The report of created rows (and rows whose number already existed).
 pub const CREATED: &str = "created.csv";
+/// In place of [`CREATED`] for an import of updates: the rows the API updated.
+pub const UPDATED: &str = "updated.csv";
 /// The report of rows that will not be created as they are.
 pub const REJECTED: &str = "rejected.csv";
 /// The report of rows that may or may not have been created.
@@ -160,7 +161,11 @@ fn write_reports(
     let header = report_header(rows.header());
     // Only rows the journal never saw need their request (to say why they were not sent).
     let builder = rows.builder();
-    let mut created = Report::create(dir, CREATED, &header, &["id", "status"])?;
+    let done = match rows.operation() {
+        Operation::Add => CREATED,
+        Operation::Update => UPDATED,
+    };
+    let mut created = Report::create(dir, done, &header, &["id", "status"])?;
     let mut rejected =
         Report::create(dir, REJECTED, &header, &["http_status", "code", "parameter", "message"])?;
     let mut unknown = Report::create(dir, UNKNOWN, &header, &["reason"])?;
@@ -225,7 +230,7 @@ fn write_reports(
                         rejected.row(original, &["", error.code(), "", &message], line)?;
                         counts.rejected += 1;
                     }
-                    Ok(request) => match validate(request) {
+                    Ok(request) => match request.check() {
                         Err(rejection) => {
                             let envelope = rejection.envelope();
                             let detail = envelope.detail();

@@ -7,10 +7,10 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::{CREATED, FAILED, MANIFEST, REJECTED, UNKNOWN};
+use super::{CREATED, FAILED, MANIFEST, REJECTED, UNKNOWN, UPDATED};
 
 /// Every name a report directory may hold.
-pub(crate) const NAMES: [&str; 5] = [CREATED, REJECTED, UNKNOWN, FAILED, MANIFEST];
+pub(crate) const NAMES: [&str; 6] = [CREATED, UPDATED, REJECTED, UNKNOWN, FAILED, MANIFEST];
 
 /// `.NAME.partial` beside `dir`: the set being written.
 pub(crate) fn partial(dir: &Path) -> PathBuf {

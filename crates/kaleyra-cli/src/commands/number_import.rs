@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kaleyra_bulk::Format;
 use kaleyra_bulk::import::{
     self, Concurrency, Counts, ImportOptions, Observer, Pace, Silent, Summary,
 };
-use kaleyra_transport::RetryPolicy;
+use kaleyra_bulk::{Format, Operation, ReadOptions};
+use kaleyra_model::{AddNumberRequest, Field};
+use kaleyra_transport::{Client, RetryPolicy};
 use tokio::sync::watch;
 
 use crate::cli::{ImportArgs, Output};
@@ -34,8 +35,10 @@ pub fn run(
     let format = file_format(&args.file, args.format)?;
     // The import reads the header again itself; a header that cannot be read is its error.
     let name = args.file.display().to_string();
-    match kaleyra_bulk::RowReader::open(&args.file, format, args.delimiter) {
-        Ok(rows) => crate::render::csv_header(&name, &rows, args.delimiter)?,
+    let operation = if args.update { Operation::Update } else { Operation::Add };
+    let read = ReadOptions::default().delimiter(args.delimiter).operation(operation);
+    match kaleyra_bulk::RowReader::open(&args.file, format, read) {
+        Ok(rows) => crate::render::csv_header(&name, &rows, args.delimiter, operation.fields())?,
         Err(error @ kaleyra_bulk::InputError::OneColumn { .. }) => {
             return Err(CliError::Usage(format!("{name}: {error} (--delimiter CHAR)")));
         }
@@ -59,6 +62,7 @@ pub fn run(
     options.retry_unknown = args.retry_unknown;
     options.normalize_numbers = args.normalize;
     options.delimiter = args.delimiter;
+    options.operation = operation;
     runtime::build()?.block_on(import(args, options, output, quiet, logs))
 }
 
@@ -91,6 +95,9 @@ async fn import(
     let retry =
         RetryPolicy { retry_rate_limited: false, ..credentials::retry_policy(&args.connection) };
     let client = builder.retry_policy(retry).build()?;
+    if emulator.is_some() && options.operation == Operation::Update {
+        register_for_sandbox(&client, &options).await?;
+    }
 
     // A CSV's first line names the columns.
     let header_lines = u64::from(options.format == Format::Csv);
@@ -140,6 +147,28 @@ async fn import(
     })?;
     print_summary(&summary, &options, output)?;
     Ok(outcome(&summary, signal.load(Ordering::Relaxed)))
+}
+
+/// `--sandbox --update`: the sandbox starts empty, so every number of the file is registered
+/// in it first (rows that are no valid update are left to the import to report).
+async fn register_for_sandbox(client: &Client, options: &ImportOptions) -> Result<(), CliError> {
+    let rows =
+        kaleyra_bulk::RowReader::open(&options.input, options.format, options.read_options())
+            .map_err(|e| CliError::Usage(format!("{}: {e}", options.input.display())))?;
+    for row in rows {
+        let Ok(Ok(request)) = row.map(|row| row.request) else { continue };
+        let Some(number) = request.get(Field::WaNumber) else { continue };
+        let number = if options.normalize_numbers {
+            kaleyra_validate::suggest::e164_form(number)
+        } else {
+            number.trim().to_owned()
+        };
+        if let Ok(add) = kaleyra_validate::validate(&AddNumberRequest::new("Sandbox", number)) {
+            // A number twice in the file is a duplicate the second time: nothing to do.
+            let _ = client.add_number(&add).await;
+        }
+    }
+    Ok(())
 }
 
 fn outcome(summary: &Summary, signal: u8) -> Outcome {
@@ -196,9 +225,13 @@ fn print_summary(
             "stopped: the API refused the credentials (check KALEYRA_SID and the API key)"
         )?;
     }
+    let done = match options.operation {
+        Operation::Update => "updated",
+        _ => "created",
+    };
     writeln!(
         err,
-        "{}: {} created, {} rejected, {} unknown, {} failed; reports in {}",
+        "{}: {} {done}, {} rejected, {} unknown, {} failed; reports in {}",
         options.input.display(),
         reports.created,
         reports.rejected,
@@ -218,7 +251,14 @@ fn print_summary(
             100.0 * pace.throttled as f64 / pace.requests as f64
         )?;
     }
-    if reports.unknown > 0 {
+    if reports.unknown > 0 && options.operation == Operation::Update {
+        writeln!(
+            err,
+            "{} row(s) MAY HAVE BEEN UPDATED (unknown.csv): --resume sends them again (an update \
+             is safe to repeat)",
+            reports.unknown
+        )?;
+    } else if reports.unknown > 0 {
         writeln!(
             err,
             "{} row(s) MAY HAVE BEEN CREATED (unknown.csv): --resume --retry-unknown sends them again; \
@@ -229,7 +269,7 @@ fn print_summary(
     if reports.failed > 0 {
         writeln!(
             err,
-            "{} row(s) were not created (failed.csv): --resume sends them again",
+            "{} row(s) were not {done} (failed.csv): --resume sends them again",
             reports.failed
         )?;
     }

@@ -3,7 +3,7 @@
 use std::io::{BufWriter, Write};
 
 use kaleyra_bulk::check::{self, RowProblem, RowProblemKind};
-use kaleyra_bulk::{Format, RowReader};
+use kaleyra_bulk::{Format, Operation, ReadOptions, RowReader};
 use kaleyra_validate::validate;
 
 use crate::cli::{FileFormat, Output, ValidateArgs};
@@ -27,6 +27,9 @@ pub fn run(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
 }
 
 fn one_body(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
+    if args.update {
+        return one_update(args, output);
+    }
     let source = input::read(args.file.as_deref())?;
     let mut request = input::parse_request(&source)?;
     if args.normalize {
@@ -46,11 +49,35 @@ fn one_body(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
     }
 }
 
+fn one_update(args: &ValidateArgs, output: Output) -> Result<Outcome, CliError> {
+    let source = input::read(args.file.as_deref())?;
+    let mut request = input::parse_update(&source)?;
+    if args.normalize
+        && let Some(number) = request.wa_number.as_deref()
+    {
+        request.wa_number = Some(kaleyra_validate::suggest::e164_form(number));
+    }
+    render::unknown_keys(&source.name, &request.extra, &kaleyra_model::Field::UPDATE)?;
+    let mut out = std::io::stdout().lock();
+    match kaleyra_validate::validate_update(&request) {
+        Ok(valid) => {
+            render::valid_update(&mut out, &source.name, &valid, output)?;
+            Ok(Outcome::Success)
+        }
+        Err(rejection) => {
+            render::rejection(&mut out, &source.name, &rejection, output)?;
+            Ok(Outcome::Rejected)
+        }
+    }
+}
+
 fn file(args: &ValidateArgs, format: Format, output: Output) -> Result<Outcome, CliError> {
     let path = args.file.clone().unwrap_or_else(|| "-".into());
     let name =
         if path.as_os_str() == "-" { "<stdin>".to_owned() } else { path.display().to_string() };
-    let rows = RowReader::open(&path, format, args.delimiter)
+    let operation = if args.update { Operation::Update } else { Operation::Add };
+    let read = ReadOptions::default().delimiter(args.delimiter).operation(operation);
+    let rows = RowReader::open(&path, format, read)
         .map_err(|e| match e {
             kaleyra_bulk::InputError::OneColumn { .. } => {
                 CliError::Usage(format!("{name}: {e} (--delimiter CHAR)"))
@@ -58,7 +85,7 @@ fn file(args: &ValidateArgs, format: Format, output: Output) -> Result<Outcome, 
             e => CliError::Usage(format!("{name}: {e}")),
         })?
         .normalize_numbers(args.normalize);
-    render::csv_header(&name, &rows, args.delimiter)?;
+    render::csv_header(&name, &rows, args.delimiter, operation.fields())?;
     let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let summary = check::check(rows, |problem| print_problem(&mut out, &name, &problem, output))
         .map_err(|e| match e {
