@@ -55,7 +55,8 @@ pub fn key_file(path: &Path) -> Result<ApiKey, CliError> {
 
 /// A client builder for the account the flags, the environment and the profile name.
 pub fn client_builder(args: &ConnectionArgs) -> Result<ClientBuilder, CliError> {
-    let profile = profiles::selected(args.profile.as_deref())?;
+    // An empty KALEYRA_PROFILE names no profile, as empty variables name nothing here.
+    let profile = profiles::selected(args.profile.as_deref().filter(|name| !name.is_empty()))?;
     let sid = match args.sid.clone().filter(|sid| !sid.is_empty()) {
         Some(sid) => Some(sid),
         None => profile.as_ref().and_then(|p| p.sid.clone()),

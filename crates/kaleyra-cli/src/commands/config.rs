@@ -20,6 +20,13 @@ pub fn run(command: &ConfigCommand, output: Output) -> Result<Outcome, CliError>
     let mut out = std::io::stdout().lock();
     match command {
         ConfigCommand::List => {
+            if !path.exists() {
+                writeln!(
+                    std::io::stderr().lock(),
+                    "note: no config file at {} yet (`kaleyra config set` creates it)",
+                    path.display()
+                )?;
+            }
             let names = profiles::names(&path)?;
             match output {
                 Output::Json => writeln!(out, "{}", serde_json::json!(names))?,
@@ -31,7 +38,7 @@ pub fn run(command: &ConfigCommand, output: Output) -> Result<Outcome, CliError>
             }
         }
         ConfigCommand::Show { profile } => {
-            let name = profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+            let name = profile.as_deref().filter(|n| !n.is_empty()).unwrap_or(DEFAULT_PROFILE);
             let Some(profile) = profiles::selected(Some(name))? else {
                 return Err(CliError::Usage(format!("profile `{name}` not found")));
             };
@@ -67,7 +74,7 @@ pub fn run(command: &ConfigCommand, output: Output) -> Result<Outcome, CliError>
             }
         }
         ConfigCommand::Set { profile, key, value } => {
-            let name = profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+            let name = profile.as_deref().filter(|n| !n.is_empty()).unwrap_or(DEFAULT_PROFILE);
             profiles::set(&path, name, key, value)?;
             writeln!(
                 std::io::stderr().lock(),
