@@ -346,3 +346,44 @@ async fn a_half_swapped_report_set_is_finished_by_the_next_run() {
         .collect();
     assert!(!names.iter().any(|n| n.ends_with(".partial") || n.ends_with(".old")), "{names:?}");
 }
+
+/// A resume reads the file as the first run did: the delimiter that run was given is taken
+/// from the journal, and another one is refused before anything is sent (by the header, or by
+/// the journal when the header reads both ways).
+#[tokio::test]
+async fn a_resume_reads_with_the_delimiter_the_journal_recorded() {
+    let emulator = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("numbers.csv");
+    std::fs::write(
+        &input,
+        "display_name|wa_number\nShop, Inc.|+13236550011\nShop, Ltd.|+13236550012\n",
+    )
+    .unwrap();
+    // The second row fails (a 503 the client may not retry), so the resume has work to do.
+    let mut first = options(&input);
+    first.delimiter = Some(b'|');
+    first.concurrency = import::Concurrency::Fixed(1);
+    emulator.set_faults(
+        FaultPlan::default().then(kaleyra_emulator::FaultRule::once(Fault::Status {
+            status: 401,
+            retry_after: None,
+        })),
+    );
+    let summary = run(&emulator, first).await.unwrap();
+    assert!(summary.authentication_failed, "{summary:?}");
+    let received = emulator.numbers().received;
+
+    let mut other = resume(&input);
+    other.delimiter = Some(b';');
+    let error = run(&emulator, other).await.unwrap_err();
+    // This header reads as one column with `;`: refused on the header, before the journal.
+    assert!(error.to_string().contains("separated by `;`"), "{error}");
+    assert_eq!(emulator.numbers().received, received, "nothing was sent");
+
+    let summary = run(&emulator, resume(&input)).await.unwrap();
+    assert_eq!(summary.reports.created, 2, "{summary:?}");
+    let names: Vec<String> =
+        emulator.numbers().numbers.iter().map(|n| n.records[0].name.clone()).collect();
+    assert_eq!(names, ["Shop, Inc.", "Shop, Ltd."]);
+}

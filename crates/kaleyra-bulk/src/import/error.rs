@@ -58,6 +58,19 @@ pub enum ImportError {
         /// The operation asked for.
         asked: &'static str,
     },
+    /// The journal's first run read the CSV with another delimiter.
+    #[error(
+        "the journal {journal} read the file with the delimiter `{recorded}`, not `{given}`: \
+         resume without naming a delimiter (or with `{recorded}`)"
+    )]
+    OtherDelimiter {
+        /// The journal.
+        journal: PathBuf,
+        /// The delimiter it records.
+        recorded: char,
+        /// The one given now.
+        given: char,
+    },
     /// The journal belongs to another input.
     #[error(
         "the journal {journal} belongs to another input (fingerprint {recorded}, this file is {actual}): \

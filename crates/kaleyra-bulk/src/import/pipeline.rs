@@ -40,7 +40,10 @@ pub async fn run(
         let options = options.clone();
         blocking(move || prepare(&options)).await??
     };
-    let Prepared { input, claim, state, writer } = prepared;
+    let Prepared { input, claim, state, writer, delimiter } = prepared;
+    // The delimiter the journal recorded, on a resume that names none.
+    let mut options = options;
+    options.delimiter = delimiter;
     observer.input_lines(input.lines());
     let input = Arc::new(input);
     let shared = Arc::new(Shared::new(&options, observer));
@@ -74,6 +77,8 @@ struct Prepared {
     claim: Claim,
     state: JournalState,
     writer: JournalWriter,
+    /// The CSV delimiter to read with: the one given, else the one the journal recorded.
+    delimiter: Option<u8>,
 }
 
 /// Opens and checks everything, in an order that leaves nothing behind when it fails: the
@@ -83,7 +88,10 @@ fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
         InputError::Io(source) => ImportError::Read { path: options.input.clone(), source },
         other => other.into(),
     })?;
-    input.rows(options.format, options.read_options())?;
+    // A resume that names no delimiter reads the file as the first run did.
+    let recorded = options.resume.then(|| journal::recorded_delimiter(&options.journal)).flatten();
+    let delimiter = options.delimiter.or(recorded);
+    let read = input.rows(options.format, options.read_options().delimiter(delimiter))?.delimiter();
     let claim = Claim::make(options, &input)?;
     let actual = input.fingerprint().to_owned();
     let (state, writer) = if options.resume {
@@ -102,6 +110,17 @@ fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
                 actual,
             });
         }
+        // The same bytes cut another way are other rows.
+        let recorded = state.delimiter.as_deref().and_then(|d| d.bytes().next());
+        if let (Some(recorded), Some(given)) = (recorded, options.delimiter)
+            && recorded != given
+        {
+            return Err(ImportError::OtherDelimiter {
+                journal: options.journal.clone(),
+                recorded: char::from(recorded),
+                given: char::from(given),
+            });
+        }
         (state, JournalWriter::append(&options.journal, &actual)?)
     } else {
         let writer = JournalWriter::create(
@@ -109,10 +128,11 @@ fn prepare(options: &ImportOptions) -> Result<Prepared, ImportError> {
             &actual,
             options.format.as_str(),
             options.operation,
+            read,
         )?;
         (JournalState::default(), writer)
     };
-    Ok(Prepared { input, claim, state, writer })
+    Ok(Prepared { input, claim, state, writer, delimiter })
 }
 
 /// Sends every row, then writes the reports.

@@ -80,7 +80,7 @@ fn open(
 ) -> Result<(JournalState, JournalWriter, Option<Lock>), ImportError> {
     let lock = Lock::acquire(path)?;
     if !resume {
-        let writer = JournalWriter::create(path, REQUESTS, REQUESTS, Operation::Add)?;
+        let writer = JournalWriter::create(path, REQUESTS, REQUESTS, Operation::Add, None)?;
         return Ok((JournalState::default(), writer, Some(lock)));
     }
     let state = journal::replay(path)?;

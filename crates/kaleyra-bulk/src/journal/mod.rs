@@ -35,6 +35,9 @@ pub(crate) enum Entry {
         format: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         operation: Option<String>,
+        /// A CSV's delimiter, as the first run read the file.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delimiter: Option<String>,
     },
     /// A later run took over (informational).
     Resume { fingerprint: String },
@@ -106,6 +109,9 @@ pub struct JournalState {
     pub format: String,
     /// What the rows were sent for (`add`, `update`).
     pub operation: String,
+    /// A CSV's delimiter as the first run read the file (`None` in journals written before it
+    /// was recorded).
+    pub delimiter: Option<String>,
     /// Rows from 0 up, densely: a file's rows, or a caller's ids that come in order.
     states: Vec<RowState>,
     ids: Vec<u64>,
@@ -157,9 +163,10 @@ impl JournalState {
     /// Applies one entry.
     pub(crate) fn apply(&mut self, entry: &Entry) {
         let (row, state) = match entry {
-            Entry::Begin { fingerprint, format, operation, .. } => {
+            Entry::Begin { fingerprint, format, operation, delimiter, .. } => {
                 self.fingerprint = fingerprint.clone();
                 self.format = format.clone();
+                self.delimiter = delimiter.clone();
                 self.operation = operation.clone().unwrap_or_else(|| "add".to_owned());
                 return;
             }
@@ -294,6 +301,19 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
     move |source| JournalError::Io { path: path.to_owned(), source }
 }
 
+/// The CSV delimiter the journal's first line records, read without the rest (and without its
+/// lock: that line is never rewritten); `None` when it records none or cannot be read, which
+/// [`replay`] then reports.
+pub(crate) fn recorded_delimiter(path: &Path) -> Option<u8> {
+    let file = OpenOptions::new().read(true).open(path).ok()?;
+    let mut first = Vec::new();
+    BufReader::new(file).read_until(b'\n', &mut first).ok()?;
+    match read::entry(&first).ok()? {
+        Entry::Begin { delimiter, .. } => delimiter?.bytes().next(),
+        _ => None,
+    }
+}
+
 /// Replays a journal; a torn or unreadable *last* line is cut off the file (it is the write a
 /// crash interrupted), anything unreadable before it is an error.
 pub fn replay(path: &Path) -> Result<JournalState, JournalError> {
@@ -404,6 +424,7 @@ mod tests {
     fn begin() -> String {
         serde_json::to_string(&Entry::Begin {
             operation: None,
+            delimiter: None,
             version: VERSION,
             fingerprint: "fp".into(),
             format: "csv".into(),
@@ -416,7 +437,8 @@ mod tests {
     async fn written_entries_replay_to_the_last_state_per_row() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let writer = JournalWriter::create(&path, "fp", "csv", crate::Operation::Add).unwrap();
+        let writer =
+            JournalWriter::create(&path, "fp", "csv", crate::Operation::Add, None).unwrap();
         writer.durable(vec![Entry::Intent { row: 0 }]).await.unwrap();
         writer.record(Entry::Created { row: 0, id: 7, status: 2 }).unwrap();
         writer.durable(vec![Entry::Intent { row: 1 }, Entry::Intent { row: 2 }]).await.unwrap();
@@ -425,7 +447,7 @@ mod tests {
         writer.record(Entry::Created { row: 4, id: 9, status: 5 }).unwrap();
         tokio::task::spawn_blocking(move || writer.close()).await.unwrap().unwrap();
         assert!(matches!(
-            JournalWriter::create(&path, "fp", "csv", crate::Operation::Add),
+            JournalWriter::create(&path, "fp", "csv", crate::Operation::Add, None),
             Err(JournalError::Exists { .. })
         ));
 

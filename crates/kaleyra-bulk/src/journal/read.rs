@@ -36,6 +36,7 @@ struct Fields {
     fingerprint: Option<String>,
     format: Option<String>,
     operation: Option<Option<String>>,
+    delimiter: Option<Option<String>>,
     row: Option<u64>,
     id: Option<u64>,
     status: Option<i64>,
@@ -65,6 +66,7 @@ impl<'de> Visitor<'de> for KindFirstVisitor {
                 "fingerprint" => once(&mut f.fingerprint, map.next_value()?)?,
                 "format" => once(&mut f.format, map.next_value()?)?,
                 "operation" => once(&mut f.operation, map.next_value()?)?,
+                "delimiter" => once(&mut f.delimiter, map.next_value()?)?,
                 "row" => once(&mut f.row, map.next_value()?)?,
                 "id" => once(&mut f.id, map.next_value()?)?,
                 "status" => once(&mut f.status, map.next_value()?)?,
@@ -86,6 +88,7 @@ impl<'de> Visitor<'de> for KindFirstVisitor {
                 fingerprint: need(f.fingerprint)?,
                 format: need(f.format)?,
                 operation: f.operation.flatten(),
+                delimiter: f.delimiter.flatten(),
             },
             "resume" => Entry::Resume { fingerprint: need(f.fingerprint)? },
             "intent" => Entry::Intent { row: need(f.row)? },
@@ -130,14 +133,10 @@ mod tests {
     fn an_entry() -> impl Strategy<Value = Entry> {
         let text = "[a-z \"\\\\é]{0,8}";
         prop_oneof![
-            (any::<u32>(), text, text, proptest::option::of(text)).prop_map(
-                |(version, fingerprint, format, operation)| Entry::Begin {
-                    version,
-                    fingerprint,
-                    format,
-                    operation
-                }
-            ),
+            (any::<u32>(), text, text, proptest::option::of(text), proptest::option::of(text))
+                .prop_map(|(version, fingerprint, format, operation, delimiter)| {
+                    Entry::Begin { version, fingerprint, format, operation, delimiter }
+                }),
             text.prop_map(|fingerprint| Entry::Resume { fingerprint }),
             any::<u64>().prop_map(|row| Entry::Intent { row }),
             any::<u64>().prop_map(|row| Entry::Released { row }),

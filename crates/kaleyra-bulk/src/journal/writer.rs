@@ -71,6 +71,7 @@ impl JournalWriter {
         fingerprint: &str,
         format: &str,
         operation: Operation,
+        delimiter: Option<char>,
     ) -> Result<JournalWriter, JournalError> {
         let mut file = match OpenOptions::new().read(true).write(true).create_new(true).open(path) {
             Ok(file) => file,
@@ -84,6 +85,7 @@ impl JournalWriter {
             fingerprint: fingerprint.to_owned(),
             format: format.to_owned(),
             operation: (operation != Operation::Add).then(|| operation.as_str().to_owned()),
+            delimiter: delimiter.map(String::from),
         };
         write_entry(&mut file, &begin, &mut Vec::new()).map_err(io(path))?;
         file.sync_all().map_err(io(path))?;

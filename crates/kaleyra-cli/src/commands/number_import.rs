@@ -39,7 +39,8 @@ pub fn run(
     let read = ReadOptions::default().delimiter(args.delimiter).operation(operation);
     match kaleyra_bulk::RowReader::open(&args.file, format, read) {
         Ok(rows) => crate::render::csv_header(&name, &rows, args.delimiter, operation.fields())?,
-        Err(error @ kaleyra_bulk::InputError::OneColumn { .. }) => {
+        // A resume reads with the delimiter its journal recorded: the import decides.
+        Err(error @ kaleyra_bulk::InputError::OneColumn { .. }) if !args.resume => {
             return Err(CliError::Usage(format!("{name}: {error} (--delimiter CHAR)")));
         }
         Err(_) => {}
