@@ -10,7 +10,9 @@
 //!   the smoothed value, over about 100 answers and once 200 came, because single service
 //!   times vary tenfold and the first answers back are the fastest). A 429 that comes with
 //!   every slot sending sets it to 95 % of the requests in flight, and it grows back along a
-//!   cubic curve: slowly near the level that drew the 429, faster away from it.
+//!   cubic curve: slowly near the level that drew the 429, faster away from it. Until a rate
+//!   is learnt, every further 429 within the cut's guard takes one more off: each throttled
+//!   slot would otherwise go straight to a request the server throttles in turn.
 //! - the **rate** at which requests start: unlimited until the first 429, then 97 % of the rate
 //!   the server accepted over the last second (the AWS SDKs' adaptive retry mode measures the
 //!   sending rate the same way), growing back along its own cubic curve. Every 429 sets it:
@@ -261,6 +263,14 @@ impl Controller {
     /// slot sending, the limit on requests in flight.
     fn throttled_one(&mut self, sending: usize, now: Instant) {
         if !self.may_cut(now) {
+            // Without a rate, nothing keeps a throttled request's slot from going straight to
+            // the next request, which the server throttles too, and `sending` counts those:
+            // each 429 after the cut gives its slot up, until the requests in flight are the
+            // ones the server took.
+            if self.rate.is_none() && self.slow_start.is_none() {
+                let level = (self.limit.level() - 1.0).max(1.0);
+                self.limit = Cubic::cut(level, 1.0);
+            }
             return;
         }
         let sending = (sending as f64).max(1.0);
@@ -271,6 +281,9 @@ impl Controller {
         }
         // Too few answers are no measure of a rate (a 429 to the very first requests would
         // set it to nothing): the limit's cut and the row's own wait do then.
+        while self.accepted.front().is_some_and(|at| now.duration_since(*at) > RATE_WINDOW) {
+            self.accepted.pop_front();
+        }
         if self.accepted.len() >= MIN_MEASURED {
             let accepted = self.accepted_rate(now);
             self.rate = Some(Cubic::cut(accepted.max(MIN_RATE / RATE_BETA), RATE_BETA));
@@ -283,6 +296,13 @@ impl Controller {
         let span = now.saturating_duration_since(first).min(RATE_WINDOW);
         let recent = self.accepted.iter().filter(|at| now.duration_since(**at) <= RATE_WINDOW);
         recent.count() as f64 / span.as_secs_f64().max(0.05)
+    }
+
+    /// Every sender waited (the server let nothing through): the rate accepted before the
+    /// pause measures the pause, not the server.
+    pub(crate) fn paused(&mut self) {
+        self.accepted.clear();
+        self.first_accepted = None;
     }
 
     fn may_cut(&mut self, now: Instant) -> bool {
@@ -352,6 +372,11 @@ impl Limiter {
     /// The rate requests may start at, if limited.
     pub(crate) fn rate(&self) -> Option<f64> {
         self.state().controller.rate()
+    }
+
+    /// Every sender is made to wait: see [`Controller::paused`].
+    pub(crate) fn paused(&self) {
+        self.state().controller.paused();
     }
 
     /// A sender waited for the rate.
@@ -589,6 +614,72 @@ mod tests {
             controller.learn(Answer::Accepted(ms(400)), stopped, start + ms(1000 + i * 10));
         }
         assert_eq!(controller.limit(), stopped);
+        assert_eq!(controller.rate(), None);
+    }
+
+    #[test]
+    fn before_any_answer_each_429_after_the_cut_gives_its_slot_up() {
+        // 32 sent, the server takes 16 and throttles the rest at once; each throttled slot
+        // goes to a new request, throttled too.
+        let start = Instant::now();
+        let mut controller = Controller::adaptive(32, 1000, start);
+        controller.learn(Answer::Throttled, 32, start + ms(1));
+        assert_eq!(controller.limit(), 30);
+        for i in 0..14u64 {
+            controller.learn(Answer::Throttled, 30, start + ms(2) + Duration::from_micros(i));
+        }
+        assert_eq!((controller.limit(), controller.rate()), (16, None));
+        // The cascade is over: the limit grows again from there while it holds the import back.
+        for i in 0..16u64 {
+            controller.limit_was_bound();
+            controller.learn(Answer::Accepted(ms(50)), 16, start + ms(50 + i));
+        }
+        assert!(controller.limit() >= 16, "{}", controller.limit());
+        // Once a rate holds requests back, a 429 in the guard cuts nothing more.
+        let mut later = start + ms(200);
+        for _ in 0..20 {
+            later += ms(3);
+            controller.learn(Answer::Accepted(ms(50)), 10, later);
+        }
+        controller.learn(Answer::Throttled, 17, later + ms(1));
+        let (limit, rate) = (controller.limit(), controller.rate());
+        assert!(rate.is_some());
+        controller.learn(Answer::Throttled, 16, later + ms(2));
+        assert_eq!((controller.limit(), controller.rate()), (limit, rate));
+    }
+
+    #[test]
+    fn a_pause_restarts_the_measure_of_the_rate() {
+        // 16 answers, half a second in which everyone waited, 10 answers in 10 ms, a 429.
+        let learnt = |pause: bool| {
+            let start = Instant::now();
+            let mut controller = Controller::adaptive(64, 1000, start);
+            for i in 0..16u64 {
+                controller.learn(Answer::Accepted(ms(50)), 16, start + ms(50 + i));
+            }
+            if pause {
+                controller.paused();
+            }
+            for i in 0..10u64 {
+                controller.learn(Answer::Accepted(ms(50)), 16, start + ms(600 + i));
+            }
+            controller.learn(Answer::Throttled, 16, start + ms(610));
+            controller.rate().unwrap()
+        };
+        // Without the pause known, the half second counts as time the server was serving.
+        assert!((learnt(false) - 0.97 * 26.0 / 0.56).abs() < 1.0, "{}", learnt(false));
+        assert!((learnt(true) - 0.97 * 10.0 / 0.05).abs() < 1.0, "{}", learnt(true));
+    }
+
+    #[test]
+    fn a_429_long_after_the_last_answer_sets_no_rate() {
+        // Answers more than a second old measure nothing: no rate of one request a second.
+        let start = Instant::now();
+        let mut controller = Controller::adaptive(16, 1000, start);
+        for i in 0..16u64 {
+            controller.learn(Answer::Accepted(ms(50)), 16, start + ms(50 + i));
+        }
+        controller.learn(Answer::Throttled, 16, start + ms(3000));
         assert_eq!(controller.rate(), None);
     }
 

@@ -78,10 +78,11 @@ async fn over_a_cap_on_requests_in_flight_it_settles_near_the_cap() {
         emulator(Duration::from_millis(50), Limits::none().with_max_in_flight(Some(16))).await;
     let summary = import(&server, &input, |import| import).await;
     assert_settled_once(&summary, &server, 600);
-    // It ran into the cap, and backed off: the 429s are a few per cent of the requests, not the
-    // half a client holding 32 in flight would draw.
+    // It ran into the cap, and backed off: the 429s are a few per cent of the requests (about
+    // the 16 its first 32 requests drew), not the half a client holding 32 in flight would
+    // draw, nor a cascade of throttled slots handed to requests throttled in turn.
     assert!(summary.pace.throttled > 0);
-    assert!(summary.pace.throttled < 100, "{:?}", summary.pace);
+    assert!(summary.pace.throttled < 60, "{:?}", summary.pace);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

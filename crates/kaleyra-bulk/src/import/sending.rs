@@ -118,6 +118,7 @@ impl Sending<'_> {
                     if !shared.adaptive || nothing_gets_through {
                         // Nothing gets through (or the concurrency is pinned): everyone waits.
                         shared.gate.pause(wait);
+                        shared.limiter.paused();
                     } else {
                         // This row alone waits, up to a quarter longer than asked (never
                         // shorter: the server said when), so that the rows throttled together
