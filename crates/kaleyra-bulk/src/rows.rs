@@ -338,12 +338,23 @@ impl RowReader {
 
     /// The next row; `Ok(None)` at the end.
     pub fn next_row(&mut self) -> Result<Option<Row>, InputError> {
-        let Some(raw) = self.next_raw()? else { return Ok(None) };
-        let fields = match &self.inner {
-            Inner::Csv { fields, .. } => Some(fields.as_slice()),
-            Inner::Jsonl { .. } => None,
+        // Read into the reader's own record, then copy it at its size: a fresh record would
+        // grow to fit, a few reallocations per row.
+        let scratch = match &mut self.inner {
+            Inner::Csv { record, .. } => std::mem::take(record),
+            Inner::Jsonl { .. } => csv::StringRecord::new(),
         };
-        Ok(Some(build(fields, self.normalize_numbers, self.operation, raw)))
+        let mut raw = RawRow { index: 0, line: 0, original: Original(scratch) };
+        let read = self.read_raw(&mut raw);
+        let row = match read {
+            Ok(true) => Ok(Some(self.builder_ref().build(raw.clone()))),
+            Ok(false) => Ok(None),
+            Err(error) => Err(error),
+        };
+        if let Inner::Csv { record, .. } = &mut self.inner {
+            *record = raw.original.0;
+        }
+        row
     }
 
     /// Writes each `wa_number` in its E.164 form (spaces, dashes, dots and parentheses out, a
@@ -357,50 +368,59 @@ impl RowReader {
 
     /// What turns this input's raw rows into rows (the CSV column mapping).
     pub(crate) fn builder(&self) -> RowBuilder {
-        let (normalize, operation) = (self.normalize_numbers, self.operation);
-        let fields = match &self.inner {
-            Inner::Csv { fields, .. } => Some(fields.clone()),
-            Inner::Jsonl { .. } => None,
-        };
-        RowBuilder { fields, normalize, operation }
+        self.builder_ref().to_owned()
     }
 
-    /// The next row as read, its request not built yet: the reading is serial, the building
-    /// need not be (see `check`). `Ok(None)` at the end.
-    pub(crate) fn next_raw(&mut self) -> Result<Option<RawRow>, InputError> {
-        let (line, original) = match &mut self.inner {
-            Inner::Csv { reader, lines, record, fields, .. } => loop {
-                if !reader.read_record(record).map_err(csv_error)? {
-                    return Ok(None);
-                }
-                // A line of only commas is as blank as an empty one.
-                if record.iter().all(|value| value.trim().is_empty()) {
-                    continue;
+    fn builder_ref(&self) -> RowBuilderRef<'_> {
+        let fields = match &self.inner {
+            Inner::Csv { fields, .. } => Some(fields.as_slice()),
+            Inner::Jsonl { .. } => None,
+        };
+        RowBuilderRef { fields, normalize: self.normalize_numbers, operation: self.operation }
+    }
+
+    /// Reads the next row into `raw`, its request not built yet, reusing `raw`'s buffers: the
+    /// reading is serial, the building need not be (see `check`), and a reader that recycles
+    /// its rows allocates nothing per row. `Ok(false)` at the end.
+    pub(crate) fn read_raw(&mut self, raw: &mut RawRow) -> Result<bool, InputError> {
+        let line = match &mut self.inner {
+            Inner::Csv { reader, lines, fields, .. } => {
+                let record = &mut raw.original.0;
+                loop {
+                    if !reader.read_record(record).map_err(csv_error)? {
+                        return Ok(false);
+                    }
+                    // A line of only commas is as blank as an empty one.
+                    if !record.iter().all(|value| value.trim().is_empty()) {
+                        break;
+                    }
                 }
                 let byte = record.position().map_or(0, |p| p.byte());
                 let line = lines.lock().unwrap_or_else(PoisonError::into_inner).line_at(byte);
-                let mut original = Original(record.clone());
                 if self.normalize_numbers {
-                    normalize_cell(fields, &mut original);
+                    normalize_cell(fields, &mut raw.original);
                 }
-                break (line, original);
-            },
+                line
+            }
             Inner::Jsonl { reader, line, buffer } => loop {
                 buffer.clear();
                 if reader.read_line(buffer)? == 0 {
-                    return Ok(None);
+                    return Ok(false);
                 }
                 *line += 1;
                 let text = buffer.trim_end_matches(['\n', '\r']);
                 if text.trim().is_empty() {
                     continue;
                 }
-                break (*line, Original(csv::StringRecord::from(vec![text])));
+                raw.original.0.clear();
+                raw.original.0.push_field(text);
+                break *line;
             },
         };
-        let index = self.next_index;
+        raw.index = self.next_index;
+        raw.line = line;
         self.next_index += 1;
-        Ok(Some(RawRow { index, line, original }))
+        Ok(true)
     }
 }
 
@@ -410,6 +430,12 @@ pub(crate) struct RawRow {
     pub(crate) index: u64,
     pub(crate) line: u64,
     pub(crate) original: Original,
+}
+
+impl Default for RawRow {
+    fn default() -> Self {
+        RawRow { index: 0, line: 0, original: Original(csv::StringRecord::new()) }
+    }
 }
 
 /// Builds rows from raw rows: maps CSV columns to fields, parses JSONL lines.
@@ -423,8 +449,61 @@ pub(crate) struct RowBuilder {
 }
 
 impl RowBuilder {
-    pub(crate) fn build(&self, raw: RawRow) -> Row {
-        build(self.fields.as_deref(), self.normalize, self.operation, raw)
+    fn as_ref(&self) -> RowBuilderRef<'_> {
+        let RowBuilder { fields, normalize, operation } = self;
+        RowBuilderRef { fields: fields.as_deref(), normalize: *normalize, operation: *operation }
+    }
+
+    /// The request of a raw row, or why it cannot be one.
+    pub(crate) fn request(&self, raw: &RawRow) -> Result<Request, RowError> {
+        self.as_ref().request(&raw.original)
+    }
+}
+
+/// A [`RowBuilder`] borrowing the reader's column mapping.
+#[derive(Debug, Clone, Copy)]
+struct RowBuilderRef<'a> {
+    fields: Option<&'a [Option<Field>]>,
+    normalize: bool,
+    operation: Operation,
+}
+
+impl RowBuilderRef<'_> {
+    fn to_owned(self) -> RowBuilder {
+        let RowBuilderRef { fields, normalize, operation } = self;
+        RowBuilder { fields: fields.map(<[_]>::to_vec), normalize, operation }
+    }
+
+    fn build(self, raw: RawRow) -> Row {
+        let request = self.request(&raw.original);
+        Row { index: raw.index, line: raw.line, request, original: raw.original }
+    }
+
+    fn request(self, original: &Original) -> Result<Request, RowError> {
+        let mut request = match self.fields {
+            Some(fields) if original.len() != fields.len() => {
+                Err(RowError::Ragged { cells: original.len(), columns: fields.len() })
+            }
+            Some(fields) => {
+                let mut request = self.operation.request();
+                for (value, field) in original.iter().zip(fields.iter()) {
+                    // An empty cell is an absent key, not an empty value.
+                    if let (Some(field), false) = (field, value.is_empty()) {
+                        request.set(*field, Some(value.to_owned()));
+                    }
+                }
+                Ok(request)
+            }
+            // The error's column is within the line; the line is the row's.
+            None => self
+                .operation
+                .parse(original.iter().next().unwrap_or_default().as_bytes())
+                .map_err(|e| RowError::NotAnObject { message: e.message, column: e.column }),
+        };
+        if let (true, Ok(request)) = (self.normalize, &mut request) {
+            request.normalize_number();
+        }
+        request
     }
 }
 
@@ -441,37 +520,6 @@ fn normalize_cell(fields: &[Option<Field>], original: &mut Original) {
             *original = Original(cells.collect());
         }
     }
-}
-
-fn build(
-    fields: Option<&[Option<Field>]>,
-    normalize: bool,
-    operation: Operation,
-    raw: RawRow,
-) -> Row {
-    let mut request = match fields {
-        Some(fields) if raw.original.len() != fields.len() => {
-            Err(RowError::Ragged { cells: raw.original.len(), columns: fields.len() })
-        }
-        Some(fields) => {
-            let mut request = operation.request();
-            for (value, field) in raw.original.iter().zip(fields.iter()) {
-                // An empty cell is an absent key, not an empty value.
-                if let (Some(field), false) = (field, value.is_empty()) {
-                    request.set(*field, Some(value.to_owned()));
-                }
-            }
-            Ok(request)
-        }
-        // The error's column is within the line; the line is the row's.
-        None => operation
-            .parse(raw.original.iter().next().unwrap_or_default().as_bytes())
-            .map_err(|e| RowError::NotAnObject { message: e.message, column: e.column }),
-    };
-    if let (true, Ok(request)) = (normalize, &mut request) {
-        request.normalize_number();
-    }
-    Row { index: raw.index, line: raw.line, request, original: raw.original }
 }
 
 /// Line terminators the CSV reader has read ahead, so a record's byte offset can be turned into

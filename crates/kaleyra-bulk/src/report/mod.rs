@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::journal::{Detail, JournalState, RowRejection, RowState};
 use crate::operation::Operation;
-use crate::rows::{InputError, Original, RowError, RowReader};
+use crate::rows::{InputError, Original, RawRow, RowError, RowReader};
 
 pub use manifest::{MANIFEST, Manifest};
 
@@ -173,7 +173,8 @@ fn write_reports(
     let mut counts = ReportCounts::default();
 
     let (mut id_text, mut status_text) = (itoa::Buffer::new(), itoa::Buffer::new());
-    while let Some(raw) = rows.next_raw()? {
+    let mut raw = RawRow::default();
+    while rows.read_raw(&mut raw)? {
         let (index, line) = (raw.index, raw.line);
         let original = &raw.original;
         match state.state(index) {
@@ -221,33 +222,29 @@ fn write_reports(
                 failed.row(original, &[reason], line)?;
                 counts.failed += 1;
             }
-            RowState::Untouched => {
-                let row = builder.build(raw);
-                let original = &row.original;
-                match &row.request {
-                    Err(error) => {
-                        let message = unreadable_message(error, original);
-                        rejected.row(original, &["", error.code(), "", &message], line)?;
+            RowState::Untouched => match &builder.request(&raw) {
+                Err(error) => {
+                    let message = unreadable_message(error, original);
+                    rejected.row(original, &["", error.code(), "", &message], line)?;
+                    counts.rejected += 1;
+                }
+                Ok(request) => match request.check() {
+                    Err(rejection) => {
+                        let envelope = rejection.envelope();
+                        let detail = envelope.detail();
+                        rejected.row(
+                            original,
+                            &["", detail.code.as_str(), &detail.parameter, &detail.message],
+                            line,
+                        )?;
                         counts.rejected += 1;
                     }
-                    Ok(request) => match request.check() {
-                        Err(rejection) => {
-                            let envelope = rejection.envelope();
-                            let detail = envelope.detail();
-                            rejected.row(
-                                original,
-                                &["", detail.code.as_str(), &detail.parameter, &detail.message],
-                                line,
-                            )?;
-                            counts.rejected += 1;
-                        }
-                        Ok(_) => {
-                            failed.row(original, &[unsent_reason], line)?;
-                            counts.failed += 1;
-                        }
-                    },
-                }
-            }
+                    Ok(_) => {
+                        failed.row(original, &[unsent_reason], line)?;
+                        counts.failed += 1;
+                    }
+                },
+            },
         }
     }
     for report in [created, rejected, unknown, failed] {
