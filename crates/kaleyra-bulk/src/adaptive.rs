@@ -4,8 +4,8 @@
 //! Two windows, each grown and cut the way CUBIC (RFC 9438) grows and cuts TCP's congestion
 //! window, with the measured values of the moment a 429 came as the new starting points:
 //!
-//! - the **limit** on requests in flight: it starts small and grows by one per answer (doubling
-//!   every round trip, TCP's slow start) until the first 429 or until latency climbs (TCP
+//! - the **limit** on requests in flight: it starts small and grows by two per answer (tripling
+//!   every round trip, TCP's slow start with RFC 3465's L = 2) until the first 429 or until latency climbs (TCP
 //!   Vegas' signal: a smoothed latency twice its lowest level means the server is queueing;
 //!   the smoothed value, over about 100 answers and once 200 came, because single service
 //!   times vary tenfold and the first answers back are the fastest). A 429 that comes with
@@ -35,6 +35,10 @@ use tokio::time::Instant;
 /// The cubic curves' constant, relative to the level of the last cut: a window doubles about
 /// 2.8 s after a cut.
 const CUBIC_C: f64 = 0.1;
+/// What each accepted answer adds to the limit in slow start: it triples every round trip.
+/// Doubling (one per answer) left a server's first second half used; two per answer is what
+/// TCP's slow start may take per acknowledgement (RFC 3465, L = 2).
+const SLOW_START_STEP: f64 = 2.0;
 /// What a 429 leaves of the requests in flight.
 const LIMIT_BETA: f64 = 0.95;
 /// What a 429 leaves of the accepted rate.
@@ -104,7 +108,7 @@ impl Cubic {
 pub(crate) struct Controller {
     adaptive: bool,
     max: f64,
-    /// In slow start: the limit, grown by one per accepted answer.
+    /// In slow start: the limit, grown by [`SLOW_START_STEP`] per accepted answer.
     slow_start: Option<f64>,
     limit: Cubic,
     /// `None` until a 429 says the server counts requests.
@@ -253,7 +257,7 @@ impl Controller {
                 self.slow_start = None;
                 self.limit = Cubic::cut(level, LIMIT_BETA);
             } else {
-                self.slow_start = Some((level + 1.0).min(self.max));
+                self.slow_start = Some((level + SLOW_START_STEP).min(self.max));
             }
         }
     }
@@ -444,9 +448,9 @@ mod tests {
     }
 
     #[test]
-    fn slow_start_doubles_each_round_trip_up_to_the_max() {
+    fn slow_start_triples_each_round_trip_up_to_the_max() {
         let start = Instant::now();
-        let mut controller = Controller::adaptive(4, 100, start);
+        let mut controller = Controller::adaptive(4, 1000, start);
         for round in 1..=4u64 {
             let limit = controller.limit();
             for _ in 0..limit {
@@ -454,11 +458,11 @@ mod tests {
                 controller.learn(Answer::Accepted(ms(300)), limit, start + ms(300 * round));
             }
         }
-        assert_eq!(controller.limit(), 64);
-        for _ in 0..100 {
-            controller.learn(Answer::Accepted(ms(300)), 64, start + ms(1500));
+        assert_eq!(controller.limit(), 4 * 81);
+        for _ in 0..1000 {
+            controller.learn(Answer::Accepted(ms(300)), 324, start + ms(1500));
         }
-        assert_eq!(controller.limit(), 100);
+        assert_eq!(controller.limit(), 1000);
         assert_eq!(controller.rate(), None);
     }
 
@@ -548,7 +552,7 @@ mod tests {
         for i in 0..200u64 {
             controller.learn(Answer::Accepted(ms(100)), 50, start + ms(500 + i * 5));
         }
-        // Slow start made the limit 208; a 429 then ends it, at 95 % of that.
+        // A 429 with 208 in flight ends slow start, at 95 % of that.
         controller.learn(Answer::Throttled, 208, start + ms(1500));
         assert_eq!(controller.limit(), 197);
         // Slots to spare: only the rate is cut.
@@ -607,7 +611,7 @@ mod tests {
         }
         let stopped = controller.limit();
         assert!(controller.slow_start.is_none());
-        assert!(stopped < before + 50, "{stopped} after {before}");
+        assert!(stopped < before + 2 * 50, "{stopped} after {before}");
         // While latency stays high, the limit does not grow, however long it holds back.
         for i in 0..500u64 {
             controller.limit_was_bound();
