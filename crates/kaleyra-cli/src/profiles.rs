@@ -264,6 +264,7 @@ pub fn set(path: &Path, name: &str, key: &str, value: &str) -> Result<(), CliErr
     if key == "region" && !["in", "ap", "eu", "na"].contains(&value) {
         return Err(CliError::Usage(format!("region `{value}`: one of in, ap, eu, na")));
     }
+    let _lock = lock_beside(path)?;
     let mut doc = read(path)?;
     let profiles = doc.entry("profiles").or_insert_with(|| {
         let mut table = Table::new();
@@ -290,6 +291,24 @@ pub fn set(path: &Path, name: &str, key: &str, value: &str) -> Result<(), CliErr
     }
     profile.insert(key, toml_edit::value(value));
     replace(path, doc.to_string().as_bytes())
+}
+
+/// Holds an OS lock on `.NAME.lock` beside `path` (made with its directory) until dropped, so
+/// that two `config set` at once each keep the other's change instead of the last rename
+/// winning. The OS lets go when the process ends, however it ends; the file stays, because a
+/// lock file removed while another process waits on it would let a third one in.
+fn lock_beside(path: &Path) -> Result<std::fs::File, CliError> {
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let lock = dir.join(format!(".{file_name}.lock"));
+    let error = |source| CliError::Read { name: lock.display().to_string(), source };
+    create_private_dir(dir).map_err(error)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    private(&mut options);
+    let file = options.open(&lock).map_err(error)?;
+    file.lock().map_err(error)?;
+    Ok(file)
 }
 
 /// Writes `bytes` beside `path` and renames it over: never half a file.

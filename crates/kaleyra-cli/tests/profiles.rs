@@ -221,6 +221,36 @@ fn config_set_list_and_show_keep_the_file_private_and_its_comments() {
         assert_eq!(config(args).status.code(), Some(2), "{args:?}");
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(xdg.join("kaleyra")).unwrap().collect();
-    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    let mut left: Vec<_> = std::fs::read_dir(xdg.join("kaleyra"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".config.toml.lock", "config.toml"], "no temporary file is left behind");
+}
+
+#[test]
+fn config_set_from_many_processes_at_once_keeps_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("conf/config.toml");
+    let children: Vec<_> = (0..12)
+        .map(|n| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_kaleyra"))
+                .env_clear()
+                .env("KALEYRA_CONFIG", &path)
+                .args(["config", "set", "--profile", &format!("p{n}"), "sid", &format!("HX{n}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", render(&output));
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    for n in 0..12 {
+        assert!(text.contains(&format!("[profiles.p{n}]\nsid = \"HX{n}\"")), "p{n} lost:\n{text}");
+    }
 }
