@@ -56,8 +56,14 @@ pub fn key_file(path: &Path) -> Result<ApiKey, CliError> {
 /// A client builder for the account the flags, the environment and the profile name.
 pub fn client_builder(args: &ConnectionArgs) -> Result<ClientBuilder, CliError> {
     // An empty KALEYRA_PROFILE names no profile, as empty variables name nothing here.
-    let profile = profiles::selected(args.profile.as_deref().filter(|name| !name.is_empty()))?;
-    let sid = match args.sid.clone().filter(|sid| !sid.is_empty()) {
+    let named = args.profile.as_deref().filter(|name| !name.is_empty());
+    let sid = args.sid.clone().filter(|sid| !sid.is_empty());
+    let key = api_key(args.api_key_file.as_deref())?;
+    // With the SID, the key and the host all given, no profile is asked for: the config file
+    // is not read, so a broken one does not stop a command that needs nothing of it.
+    let whole = sid.is_some() && key.is_some() && given_destination(args)?.is_some();
+    let profile = if named.is_none() && whole { None } else { profiles::selected(named)? };
+    let sid = match sid {
         Some(sid) => Some(sid),
         None => profile.as_ref().and_then(|p| p.sid.clone()),
     };
@@ -68,7 +74,7 @@ pub fn client_builder(args: &ConnectionArgs) -> Result<ClientBuilder, CliError> 
                 .to_owned(),
         )
     })?;
-    let key = match api_key(args.api_key_file.as_deref())? {
+    let key = match key {
         Some(key) => Some(key),
         None => match &profile {
             Some(profile) => profile.api_key()?,
@@ -94,22 +100,30 @@ enum Destination {
 }
 
 fn destination(args: &ConnectionArgs, profile: Option<&Profile>) -> Result<Destination, CliError> {
+    Ok(match given_destination(args)? {
+        Some(given) => given,
+        None => match profile {
+            Some(Profile { base_url: Some(url), .. }) => Destination::BaseUrl(url.clone()),
+            Some(Profile { region: Some(region), .. }) => Destination::Region(region.clone()),
+            _ => Destination::Default,
+        },
+    })
+}
+
+/// The destination the flags or else the environment give, if any.
+fn given_destination(args: &ConnectionArgs) -> Result<Option<Destination>, CliError> {
     match (&args.base_url, &args.region) {
-        (Some(url), _) => return Ok(Destination::BaseUrl(url.clone())),
-        (None, Some(region)) => return Ok(Destination::Region(region.clone())),
+        (Some(url), _) => return Ok(Some(Destination::BaseUrl(url.clone()))),
+        (None, Some(region)) => return Ok(Some(Destination::Region(region.clone()))),
         (None, None) => {}
     }
     match (env(BASE_URL_ENV)?, env(REGION_ENV)?) {
         (Some(_), Some(_)) => Err(CliError::Usage(format!(
             "both {BASE_URL_ENV} and {REGION_ENV} are set: unset one, or pass --base-url or --region"
         ))),
-        (Some(url), None) => Ok(Destination::BaseUrl(url)),
-        (None, Some(region)) => Ok(Destination::Region(region)),
-        (None, None) => Ok(match profile {
-            Some(Profile { base_url: Some(url), .. }) => Destination::BaseUrl(url.clone()),
-            Some(Profile { region: Some(region), .. }) => Destination::Region(region.clone()),
-            _ => Destination::Default,
-        }),
+        (Some(url), None) => Ok(Some(Destination::BaseUrl(url))),
+        (None, Some(region)) => Ok(Some(Destination::Region(region))),
+        (None, None) => Ok(None),
     }
 }
 

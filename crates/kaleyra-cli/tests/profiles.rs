@@ -230,6 +230,30 @@ fn config_set_list_and_show_keep_the_file_private_and_its_comments() {
 }
 
 #[test]
+fn a_broken_config_file_matters_only_where_something_is_taken_from_it() {
+    let (_runtime, emulator) = emulator(SID, KEY);
+    let url = emulator.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    write(&config, "this is [ not toml\n", 0o600);
+    let whole = [("KALEYRA_SID", SID), ("KALEYRA_API_KEY", KEY), ("KALEYRA_BASE_URL", &url)];
+    // The SID, the key and the host all given: the file is not read.
+    let output = add(&config, &whole, &[], "+13236550021");
+    assert_eq!(output.status.code(), Some(0), "{}", render(&output));
+    assert_eq!(emulator.numbers().created, 1);
+    // A profile named, or the host left to the profile: the file is read, and refused with its
+    // path and the place of the error.
+    let host_missing = &whole[..2];
+    for (env, flags) in [(&whole[..], &["--profile", "default"][..]), (host_missing, &[][..])] {
+        let output = add(&config, env, flags, "+13236550022");
+        let shown = render(&output).replace(&dir.path().display().to_string(), "[DIR]");
+        assert_eq!(output.status.code(), Some(2), "{shown}");
+        assert!(shown.contains("[DIR]/config.toml: TOML parse error at line 1"), "{shown}");
+    }
+    assert_eq!(emulator.numbers().created, 1);
+}
+
+#[test]
 fn config_set_from_many_processes_at_once_keeps_every_change() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("conf/config.toml");
