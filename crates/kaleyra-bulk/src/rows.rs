@@ -150,6 +150,8 @@ impl Original {
 /// Rows from a reader, in order, in bounded memory.
 pub struct RowReader {
     inner: Inner,
+    /// The row read into, reused.
+    scratch: RawRow,
     next_index: u64,
     normalize_numbers: bool,
     operation: Operation,
@@ -195,7 +197,6 @@ enum Inner {
         header: Vec<String>,
         /// For each column, the API field it fills (None: passed through to the reports only).
         fields: Vec<Option<Field>>,
-        record: csv::StringRecord,
         delimiter: u8,
     },
     Jsonl {
@@ -252,9 +253,15 @@ impl RowReader {
                         return Err(InputError::NoHeader);
                     }
                     let (header, fields) = (Vec::new(), Vec::new());
-                    let inner = Inner::Csv { reader, lines, header, fields, record, delimiter };
+                    let inner = Inner::Csv { reader, lines, header, fields, delimiter };
                     let normalize_numbers = false;
-                    return Ok(RowReader { inner, next_index: 0, normalize_numbers, operation });
+                    return Ok(RowReader {
+                        inner,
+                        scratch: RawRow::default(),
+                        next_index: 0,
+                        normalize_numbers,
+                        operation,
+                    });
                 }
                 let mut fields = Vec::with_capacity(header.len());
                 for name in &header {
@@ -277,13 +284,19 @@ impl RowReader {
                         return Err(InputError::MissingColumn(mandatory.as_str()));
                     }
                 }
-                Inner::Csv { reader, lines, header, fields, record, delimiter }
+                Inner::Csv { reader, lines, header, fields, delimiter }
             }
             Format::Jsonl => {
                 Inner::Jsonl { reader: BufReader::new(input), line: 0, buffer: String::new() }
             }
         };
-        Ok(RowReader { inner, next_index: 0, normalize_numbers: false, operation })
+        Ok(RowReader {
+            inner,
+            scratch: RawRow::default(),
+            next_index: 0,
+            normalize_numbers: false,
+            operation,
+        })
     }
 
     /// Opens a file, or stdin for `-`; `options` as in [`RowReader::with_options`].
@@ -338,23 +351,31 @@ impl RowReader {
 
     /// The next row; `Ok(None)` at the end.
     pub fn next_row(&mut self) -> Result<Option<Row>, InputError> {
-        // Read into the reader's own record, then copy it at its size: a fresh record would
-        // grow to fit, a few reallocations per row.
-        let scratch = match &mut self.inner {
-            Inner::Csv { record, .. } => std::mem::take(record),
-            Inner::Jsonl { .. } => csv::StringRecord::new(),
-        };
-        let mut raw = RawRow { index: 0, line: 0, original: Original(scratch) };
+        self.next_with(|builder, raw| builder.build(raw.clone()))
+    }
+
+    /// The next row's key and request, its values not kept: what an import sends.
+    pub(crate) fn next_request(
+        &mut self,
+    ) -> Result<Option<(u64, Result<Request, RowError>)>, InputError> {
+        self.next_with(|builder, raw| (raw.index, builder.request(&raw.original)))
+    }
+
+    /// Reads the next row into the reader's own buffers and makes `T` of it: a row copied out
+    /// is copied at its size, where a fresh record would grow to fit, reallocating.
+    fn next_with<T>(
+        &mut self,
+        make: impl FnOnce(RowBuilderRef<'_>, &RawRow) -> T,
+    ) -> Result<Option<T>, InputError> {
+        let mut raw = std::mem::take(&mut self.scratch);
         let read = self.read_raw(&mut raw);
-        let row = match read {
-            Ok(true) => Ok(Some(self.builder_ref().build(raw.clone()))),
+        let made = match read {
+            Ok(true) => Ok(Some(make(self.builder_ref(), &raw))),
             Ok(false) => Ok(None),
             Err(error) => Err(error),
         };
-        if let Inner::Csv { record, .. } = &mut self.inner {
-            *record = raw.original.0;
-        }
-        row
+        self.scratch = raw;
+        made
     }
 
     /// Writes each `wa_number` in its E.164 form (spaces, dashes, dots and parentheses out, a

@@ -152,7 +152,10 @@ async fn import(
         let read = options.read_options();
         move || {
             let rows = input.rows(format, read)?.normalize_numbers(normalize);
-            Ok(rows.map(|row| row.map(|row| (row.index, row.request)).map_err(ImportError::from)))
+            let mut rows = rows;
+            Ok(std::iter::from_fn(move || {
+                rows.next_request().map_err(ImportError::from).transpose()
+            }))
         }
     };
     let interrupted = send_all(client, options, rows, state, writer, shared, stop).await?;
