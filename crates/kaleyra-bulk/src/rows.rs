@@ -355,9 +355,7 @@ impl RowReader {
     }
 
     /// The next row's key and request, its values not kept: what an import sends.
-    pub(crate) fn next_request(
-        &mut self,
-    ) -> Result<Option<(u64, Result<Request, RowError>)>, InputError> {
+    pub(crate) fn next_request(&mut self) -> Result<Option<KeyedRequest>, InputError> {
         self.next_with(|builder, raw| (raw.index, builder.request(&raw.original)))
     }
 
@@ -444,6 +442,9 @@ impl RowReader {
         Ok(true)
     }
 }
+
+/// A row's key (its index) and its request, or why it is none.
+pub(crate) type KeyedRequest = (u64, Result<Request, RowError>);
 
 /// A row as read: position, line and values, before they are made a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

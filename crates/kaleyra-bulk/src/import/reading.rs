@@ -6,10 +6,9 @@ use super::intents::Ready;
 use super::{ImportError, ImportOptions, RowOutcome};
 use crate::journal::{JournalState, RowRejection, RowState};
 use crate::operation::{Operation, Request};
-use crate::rows::RowError;
 
 /// A row as a source gives it: its key in the journal, and the request or why it is none.
-pub(super) type SourceRow = (u64, Result<Request, RowError>);
+pub(super) type SourceRow = crate::rows::KeyedRequest;
 
 pub(super) enum Work {
     Send(Ready),
