@@ -186,9 +186,8 @@ impl Pool {
                     // The lock is held only to take a chunk; a poisoned lock ends the worker.
                     while let Some(mut chunk) = queue.lock().ok().and_then(|q| q.recv().ok()) {
                         // Building the request here, not on the reading thread, which is the
-                        // serial part.
+                        // serial part. The verdicts come empty: merging drained them.
                         let Chunk { rows, verdicts, .. } = &mut chunk;
-                        verdicts.clear();
                         verdicts.extend(
                             rows.iter()
                                 .map(|raw| checked(raw.line, raw.index, &builder.request(raw))),
@@ -361,6 +360,39 @@ mod tests {
         assert_eq!(problems, expected);
         let lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
         assert!(lines.windows(2).all(|w| w[0] < w[1]), "problems out of file order");
+    }
+
+    fn any_rows() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let cell = prop_oneof![
+            Just(String::new()),
+            Just("\"a,\nmulti-line \"\"quoted\"\" cell\"".to_owned()),
+            Just("+13236550017".to_owned()),
+            Just("https://example.com".to_owned()),
+            "[a-z +0-9]{0,80}",
+            any::<String>().prop_map(|s| s.replace('"', "")),
+        ];
+        let line = proptest::collection::vec(cell, 0..6).prop_map(|cells| cells.join(","));
+        // Enough rows for chunks to come back and be read into again.
+        (proptest::collection::vec(line, 1..30), 8 * CHUNK..10 * CHUNK).prop_map(|(lines, n)| {
+            let mut text = String::from("display_name,wa_number,website\n");
+            for line in lines.iter().cycle().take(n) {
+                text.push_str(line);
+                text.push('\n');
+            }
+            text.into_bytes()
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+        #[test]
+        fn recycled_chunks_agree_with_one_by_one_on_any_rows(text in any_rows()) {
+            let (expected, expected_summary) = one_by_one(text.clone());
+            let (problems, summary) = problems_of(rows_of(text));
+            proptest::prop_assert_eq!(summary.unwrap(), expected_summary);
+            proptest::prop_assert_eq!(problems, expected);
+        }
     }
 
     #[test]
