@@ -94,7 +94,8 @@ async fn with_room_to_spare_it_grows_past_where_it_started() {
     let summary = import(&server, &input, |import| import.max_concurrency(64)).await;
     assert_settled_once(&summary, &server, 600);
     assert_eq!(summary.pace.throttled, 0);
-    assert!(summary.pace.concurrency > 16, "{:?}", summary.pace);
+    // It starts at 32 requests in flight.
+    assert!(summary.pace.concurrency > 32, "{:?}", summary.pace);
     assert!(summary.pace.concurrency <= 64, "{:?}", summary.pace);
     assert_eq!(summary.pace.learnt_rate, None);
 }
