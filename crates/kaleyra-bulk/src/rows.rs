@@ -153,8 +153,8 @@ pub struct RowReader {
     /// The row read into, reused.
     scratch: RawRow,
     next_index: u64,
-    normalize_numbers: bool,
-    operation: Operation,
+    /// The column mapping, the operation and whether numbers are normalized.
+    builder: RowBuilder,
 }
 
 /// How to read an input beyond its format.
@@ -195,8 +195,6 @@ enum Inner {
         reader: csv::Reader<LineCounter>,
         lines: Arc<Mutex<Lines>>,
         header: Vec<String>,
-        /// For each column, the API field it fills (None: passed through to the reports only).
-        fields: Vec<Option<Field>>,
         delimiter: u8,
     },
     Jsonl {
@@ -221,7 +219,7 @@ impl RowReader {
         options: ReadOptions,
     ) -> Result<RowReader, InputError> {
         let ReadOptions { delimiter: given, operation } = options;
-        let inner = match format {
+        let (inner, fields) = match format {
             Format::Csv => {
                 let mut input = BufReader::with_capacity(64 * 1024, input);
                 let delimiter = match given {
@@ -252,16 +250,8 @@ impl RowReader {
                     if reader.read_record(&mut record).map_err(csv_error)? {
                         return Err(InputError::NoHeader);
                     }
-                    let (header, fields) = (Vec::new(), Vec::new());
-                    let inner = Inner::Csv { reader, lines, header, fields, delimiter };
-                    let normalize_numbers = false;
-                    return Ok(RowReader {
-                        inner,
-                        scratch: RawRow::default(),
-                        next_index: 0,
-                        normalize_numbers,
-                        operation,
-                    });
+                    let inner = Inner::Csv { reader, lines, header: Vec::new(), delimiter };
+                    return Ok(RowReader::of(inner, Some(Vec::new()), operation));
                 }
                 let mut fields = Vec::with_capacity(header.len());
                 for name in &header {
@@ -284,19 +274,19 @@ impl RowReader {
                         return Err(InputError::MissingColumn(mandatory.as_str()));
                     }
                 }
-                Inner::Csv { reader, lines, header, fields, delimiter }
+                (Inner::Csv { reader, lines, header, delimiter }, Some(fields))
             }
             Format::Jsonl => {
-                Inner::Jsonl { reader: BufReader::new(input), line: 0, buffer: String::new() }
+                let reader = BufReader::new(input);
+                (Inner::Jsonl { reader, line: 0, buffer: String::new() }, None)
             }
         };
-        Ok(RowReader {
-            inner,
-            scratch: RawRow::default(),
-            next_index: 0,
-            normalize_numbers: false,
-            operation,
-        })
+        Ok(RowReader::of(inner, fields, operation))
+    }
+
+    fn of(inner: Inner, fields: Option<Vec<Option<Field>>>, operation: Operation) -> RowReader {
+        let builder = RowBuilder { fields, normalize: false, operation };
+        RowReader { inner, scratch: RawRow::default(), next_index: 0, builder }
     }
 
     /// Opens a file, or stdin for `-`; `options` as in [`RowReader::with_options`].
@@ -315,7 +305,7 @@ impl RowReader {
 
     /// What the rows are for.
     pub fn operation(&self) -> Operation {
-        self.operation
+        self.builder.operation
     }
 
     /// The CSV header (the original column names), or `["request"]` for JSONL.
@@ -338,14 +328,14 @@ impl RowReader {
     /// The CSV columns that name no field of the API: they are not sent (the reports keep
     /// them). None for JSONL, whose unknown keys are told per row.
     pub fn unknown_columns(&self) -> Vec<&str> {
-        match &self.inner {
-            Inner::Csv { header, fields, .. } => header
+        match (&self.inner, &self.builder.fields) {
+            (Inner::Csv { header, .. }, Some(fields)) => header
                 .iter()
                 .zip(fields)
                 .filter(|(_, field)| field.is_none())
                 .map(|(name, _)| name.as_str())
                 .collect(),
-            Inner::Jsonl { .. } => Vec::new(),
+            _ => Vec::new(),
         }
     }
 
@@ -356,19 +346,19 @@ impl RowReader {
 
     /// The next row's key and request, its values not kept: what an import sends.
     pub(crate) fn next_request(&mut self) -> Result<Option<KeyedRequest>, InputError> {
-        self.next_with(|builder, raw| (raw.index, builder.request(&raw.original)))
+        self.next_with(|builder, raw| (raw.index, builder.request(raw)))
     }
 
     /// Reads the next row into the reader's own buffers and makes `T` of it: a row copied out
     /// is copied at its size, where a fresh record would grow to fit, reallocating.
     fn next_with<T>(
         &mut self,
-        make: impl FnOnce(RowBuilderRef<'_>, &RawRow) -> T,
+        make: impl FnOnce(&RowBuilder, &RawRow) -> T,
     ) -> Result<Option<T>, InputError> {
         let mut raw = std::mem::take(&mut self.scratch);
         let read = self.read_raw(&mut raw);
         let made = match read {
-            Ok(true) => Ok(Some(make(self.builder_ref(), &raw))),
+            Ok(true) => Ok(Some(make(&self.builder, &raw))),
             Ok(false) => Ok(None),
             Err(error) => Err(error),
         };
@@ -381,21 +371,13 @@ impl RowReader {
     /// in a CSV row's cell, so that the reports show the value sent. Off by default.
     #[must_use]
     pub fn normalize_numbers(mut self, normalize: bool) -> RowReader {
-        self.normalize_numbers = normalize;
+        self.builder.normalize = normalize;
         self
     }
 
     /// What turns this input's raw rows into rows (the CSV column mapping).
     pub(crate) fn builder(&self) -> RowBuilder {
-        self.builder_ref().to_owned()
-    }
-
-    fn builder_ref(&self) -> RowBuilderRef<'_> {
-        let fields = match &self.inner {
-            Inner::Csv { fields, .. } => Some(fields.as_slice()),
-            Inner::Jsonl { .. } => None,
-        };
-        RowBuilderRef { fields, normalize: self.normalize_numbers, operation: self.operation }
+        self.builder.clone()
     }
 
     /// Reads the next row into `raw`, its request not built yet, reusing `raw`'s buffers: the
@@ -403,7 +385,7 @@ impl RowReader {
     /// its rows allocates nothing per row. `Ok(false)` at the end.
     pub(crate) fn read_raw(&mut self, raw: &mut RawRow) -> Result<bool, InputError> {
         let line = match &mut self.inner {
-            Inner::Csv { reader, lines, fields, .. } => {
+            Inner::Csv { reader, lines, .. } => {
                 let record = &mut raw.original.0;
                 loop {
                     if !reader.read_record(record).map_err(csv_error)? {
@@ -416,7 +398,7 @@ impl RowReader {
                 }
                 let byte = record.position().map_or(0, |p| p.byte());
                 let line = lines.lock().unwrap_or_else(PoisonError::into_inner).line_at(byte);
-                if self.normalize_numbers {
+                if let (true, Some(fields)) = (self.builder.normalize, &self.builder.fields) {
                     normalize_cell(fields, &mut raw.original);
                 }
                 line
@@ -471,38 +453,15 @@ pub(crate) struct RowBuilder {
 }
 
 impl RowBuilder {
-    fn as_ref(&self) -> RowBuilderRef<'_> {
-        let RowBuilder { fields, normalize, operation } = self;
-        RowBuilderRef { fields: fields.as_deref(), normalize: *normalize, operation: *operation }
+    fn build(&self, raw: RawRow) -> Row {
+        let request = self.request(&raw);
+        Row { index: raw.index, line: raw.line, request, original: raw.original }
     }
 
     /// The request of a raw row, or why it cannot be one.
     pub(crate) fn request(&self, raw: &RawRow) -> Result<Request, RowError> {
-        self.as_ref().request(&raw.original)
-    }
-}
-
-/// A [`RowBuilder`] borrowing the reader's column mapping.
-#[derive(Debug, Clone, Copy)]
-struct RowBuilderRef<'a> {
-    fields: Option<&'a [Option<Field>]>,
-    normalize: bool,
-    operation: Operation,
-}
-
-impl RowBuilderRef<'_> {
-    fn to_owned(self) -> RowBuilder {
-        let RowBuilderRef { fields, normalize, operation } = self;
-        RowBuilder { fields: fields.map(<[_]>::to_vec), normalize, operation }
-    }
-
-    fn build(self, raw: RawRow) -> Row {
-        let request = self.request(&raw.original);
-        Row { index: raw.index, line: raw.line, request, original: raw.original }
-    }
-
-    fn request(self, original: &Original) -> Result<Request, RowError> {
-        let mut request = match self.fields {
+        let original = &raw.original;
+        let mut request = match self.fields.as_deref() {
             Some(fields) if original.len() != fields.len() => {
                 Err(RowError::Ragged { cells: original.len(), columns: fields.len() })
             }
