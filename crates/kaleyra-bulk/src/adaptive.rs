@@ -239,9 +239,7 @@ impl Controller {
     fn accepted_one(&mut self, latency: Duration, now: Instant) {
         self.accepted.push_back(now);
         self.first_accepted.get_or_insert(now);
-        while self.accepted.front().is_some_and(|at| now.duration_since(*at) > RATE_WINDOW) {
-            self.accepted.pop_front();
-        }
+        self.forget_answers_before_the_window(now);
         let smoothed = match self.smoothed_latency {
             None => latency,
             Some(smoothed) => smoothed.mul_f64(1.0 - SMOOTHING) + latency.mul_f64(SMOOTHING),
@@ -285,21 +283,25 @@ impl Controller {
         }
         // Too few answers are no measure of a rate (a 429 to the very first requests would
         // set it to nothing): the limit's cut and the row's own wait do then.
-        while self.accepted.front().is_some_and(|at| now.duration_since(*at) > RATE_WINDOW) {
-            self.accepted.pop_front();
-        }
+        self.forget_answers_before_the_window(now);
         if self.accepted.len() >= MIN_MEASURED {
             let accepted = self.accepted_rate(now);
             self.rate = Some(Cubic::cut(accepted.max(MIN_RATE / RATE_BETA), RATE_BETA));
         }
     }
 
-    /// Answers accepted per second over the last [`RATE_WINDOW`] (or since the first).
+    fn forget_answers_before_the_window(&mut self, now: Instant) {
+        while self.accepted.front().is_some_and(|at| now.duration_since(*at) > RATE_WINDOW) {
+            self.accepted.pop_front();
+        }
+    }
+
+    /// Answers accepted per second over the last [`RATE_WINDOW`] (or since the first); the
+    /// older ones must have been forgotten.
     fn accepted_rate(&self, now: Instant) -> f64 {
         let first = self.first_accepted.unwrap_or(now);
         let span = now.saturating_duration_since(first).min(RATE_WINDOW);
-        let recent = self.accepted.iter().filter(|at| now.duration_since(**at) <= RATE_WINDOW);
-        recent.count() as f64 / span.as_secs_f64().max(0.05)
+        self.accepted.len() as f64 / span.as_secs_f64().max(0.05)
     }
 
     /// Every sender waited (the server let nothing through): the rate accepted before the

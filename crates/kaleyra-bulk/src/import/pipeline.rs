@@ -151,8 +151,7 @@ async fn import(
         let (input, format, normalize) = (input.clone(), options.format, options.normalize_numbers);
         let read = options.read_options();
         move || {
-            let rows = input.rows(format, read)?.normalize_numbers(normalize);
-            let mut rows = rows;
+            let mut rows = input.rows(format, read)?.normalize_numbers(normalize);
             Ok(std::iter::from_fn(move || {
                 rows.next_request().map_err(ImportError::from).transpose()
             }))
