@@ -293,14 +293,19 @@ pub fn set(path: &Path, name: &str, key: &str, value: &str) -> Result<(), CliErr
     replace(path, doc.to_string().as_bytes())
 }
 
+/// The folder `path` is in, and the hidden file `.NAME{suffix}` in that folder.
+fn beside<'a>(path: &'a Path, suffix: &str) -> (&'a Path, PathBuf) {
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    (dir, dir.join(format!(".{file_name}{suffix}")))
+}
+
 /// Holds an OS lock on `.NAME.lock` beside `path` (made with its directory) until dropped, so
 /// that two `config set` at once each keep the other's change instead of the last rename
 /// winning. The OS lets go when the process ends, however it ends; the file stays, because a
 /// lock file removed while another process waits on it would let a third one in.
 fn lock_beside(path: &Path) -> Result<std::fs::File, CliError> {
-    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let lock = dir.join(format!(".{file_name}.lock"));
+    let (dir, lock) = beside(path, ".lock");
     let error = |source| CliError::Read { name: lock.display().to_string(), source };
     create_private_dir(dir).map_err(error)?;
     let mut options = std::fs::OpenOptions::new();
@@ -314,10 +319,8 @@ fn lock_beside(path: &Path) -> Result<std::fs::File, CliError> {
 /// Writes `bytes` beside `path` and renames it over: never half a file.
 fn replace(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let error = |source| CliError::Read { name: path.display().to_string(), source };
-    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let (dir, temporary) = beside(path, &format!(".{}.tmp", std::process::id()));
     create_private_dir(dir).map_err(error)?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let written = (|| {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
