@@ -264,6 +264,8 @@ pub fn set(path: &Path, name: &str, key: &str, value: &str) -> Result<(), CliErr
     if key == "region" && !["in", "ap", "eu", "na"].contains(&value) {
         return Err(CliError::Usage(format!("region `{value}`: one of in, ap, eu, na")));
     }
+    // Before the lock: a lock file beside a directory would be left behind for nothing.
+    crate::input::not_a_directory(path)?;
     let _lock = lock_beside(path)?;
     let mut doc = read(path)?;
     let profiles = doc.entry("profiles").or_insert_with(|| {

@@ -227,6 +227,15 @@ fn config_set_list_and_show_keep_the_file_private_and_its_comments() {
         .collect();
     left.sort();
     assert_eq!(left, [".config.toml.lock", "config.toml"], "no temporary file is left behind");
+    // A directory named as the config file is refused, and nothing is left beside it.
+    let output = kaleyra()
+        .env("KALEYRA_CONFIG", xdg.join("kaleyra"))
+        .args(["config", "set", "sid", "HXONE"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", render(&output));
+    assert!(render(&output).contains("is a directory, not a file"), "{}", render(&output));
+    assert!(!xdg.join(".kaleyra.lock").exists());
 }
 
 #[test]
