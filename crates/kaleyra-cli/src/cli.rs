@@ -458,7 +458,8 @@ pub struct EmulatorArgs {
     /// `p50=300ms,p99=1.5s` (log-normal with that median and 99th percentile); `0` for none.
     #[arg(long, value_name = "DIST", value_parser = parse_latency)]
     pub latency: Option<kaleyra_emulator::Latency>,
-    /// Seed of the service-time draws: the same seed, the same sequence of service times.
+    /// Seed of the service-time draws: the same seed, the same sequence of service times for
+    /// the requests processed (a throttled request takes none).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub seed: u64,
     /// Requests the account may make, e.g. `400/s` or `50000/5m`; over it, 429 with

@@ -44,7 +44,8 @@ pub struct EmulatorConfig {
     pub max_records: usize,
     /// Service time of each create request, after it is read and before it is answered.
     pub latency: Latency,
-    /// Seed of the service-time draws: the same seed, the same sequence.
+    /// Seed of the service-time draws: the same seed, the same sequence for the requests
+    /// processed (a throttled one takes none); see [`Latency::service_times`].
     pub seed: u64,
     /// Throttling: rate limit and requests in flight (429 with `Retry-After` beyond).
     pub limits: Limits,

@@ -67,6 +67,24 @@ impl Latency {
         }
     }
 
+    /// The service times an emulator with this latency and `seed` gives the requests it
+    /// processes, in the order it takes them. A throttled request takes none, so the sequence
+    /// does not depend on the client: it bounds what any client can do in a run.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kaleyra_emulator::Latency;
+    ///
+    /// let latency: Latency = "p50=300ms,p99=1.5s".parse().unwrap();
+    /// let first: Vec<Duration> = latency.service_times(7).take(3).collect();
+    /// assert_eq!(first, latency.service_times(7).take(3).collect::<Vec<_>>());
+    /// assert_ne!(first, latency.service_times(8).take(3).collect::<Vec<_>>());
+    /// ```
+    pub fn service_times(self, seed: u64) -> impl Iterator<Item = Duration> {
+        let sampler = Sampler::new(seed);
+        std::iter::repeat_with(move || sampler.draw(&self))
+    }
+
     /// The service time for a uniform draw pair `(u1, u2)`, both in (0, 1].
     fn sample(&self, u1: f64, u2: f64) -> Duration {
         match *self {

@@ -18,7 +18,7 @@ use crate::faults::{self, Fault, FaultPlan};
 use crate::state::Shared;
 use crate::store::Admission;
 use crate::throttle::LimitsJson;
-use crate::{EmulatorConfig, FAULT_HEADER};
+use crate::{EmulatorConfig, FAULT_HEADER, Latency};
 
 /// Returned to hyper to make it drop the connection without an answer.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ pub(crate) async fn handle(
             // the end of the body and the response, so a client going away cannot cut the work
             // in two and it runs right here; with latency it runs in its own task (a spawn is
             // 4 % of a request).
-            if plan.latency.is_zero() {
+            if plan.latency.is_zero() && shared.config.latency == Latency::None {
                 return respond(&shared, plan, body).await;
             }
             tokio::spawn(async move { respond(&shared, plan, body).await })
@@ -97,11 +97,13 @@ fn create_route_sid(path: &str) -> Option<&str> {
 }
 
 /// What the head of a request on the number route decides: whether it is refused
-/// (authentication, content type, declared length), and the fault and latency that apply.
+/// (authentication, content type, declared length), and the fault and added latency that apply.
 struct Plan {
     operation: Operation,
     head: Result<(), Failure>,
     fault: Option<Fault>,
+    /// From the fault header and the fault plan; the configured service time is drawn later,
+    /// only for a request that is not throttled.
     latency: Duration,
 }
 
@@ -132,7 +134,7 @@ fn plan_create(
         operation,
         head: check_headers(&shared.config, sid, &heads, declared),
         fault: header_fault.or(plan_fault),
-        latency: header_latency + plan_latency + shared.latency.draw(&shared.config.latency),
+        latency: header_latency + plan_latency,
     })
 }
 
@@ -164,6 +166,9 @@ async fn respond(
         Err(_) => None,
     };
 
+    // Drawn here, past the throttle: a throttled request takes no service time, so the n-th
+    // request processed meets the seed's n-th draw whatever the client's 429s were.
+    let latency = latency + shared.latency.draw(&config.latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

@@ -111,6 +111,35 @@ async fn service_time_is_applied_before_the_answer() {
 }
 
 #[tokio::test]
+async fn a_throttled_request_takes_no_service_time_from_the_seed() {
+    // A seed whose first service time is short, the second long, the third and fourth short:
+    // if the two throttled requests drew, the next one let through would get the fourth.
+    let latency = Latency::log_normal(Duration::from_millis(5), Duration::from_secs(2));
+    let short = Duration::from_millis(20);
+    let long = Duration::from_millis(400);
+    let (seed, draws) = (0..10_000)
+        .map(|seed| (seed, latency.service_times(seed).take(4).collect::<Vec<_>>()))
+        .find(|(_, d)| {
+            d[0] < short && d[1] >= long && d[1] < 2 * long && d[2] < short && d[3] < short
+        })
+        .unwrap();
+    let mut config = EmulatorConfig::sandbox();
+    config.latency = latency;
+    config.seed = seed;
+    config.limits = limits("1/10m");
+    let emulator = start(config).await;
+
+    assert_eq!(create(&emulator, 1).await.status, 200);
+    assert_eq!(create(&emulator, 2).await.status, 429);
+    assert_eq!(create(&emulator, 3).await.status, 429);
+    emulator.set_limits(Limits::none());
+    let started = Instant::now();
+    assert_eq!(create(&emulator, 4).await.status, 200);
+    // A lower bound only: a sleep never ends early, and the fourth draw is under 20 ms.
+    assert!(started.elapsed() >= draws[1], "{:?} < {:?}", started.elapsed(), draws[1]);
+}
+
+#[tokio::test]
 async fn the_admin_endpoint_reads_and_changes_the_limits_mid_run() {
     let emulator = start(EmulatorConfig::sandbox()).await;
     let shown = send(&emulator, "GET", "/__emulator/limits", String::new()).await;
