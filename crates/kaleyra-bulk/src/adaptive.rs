@@ -122,6 +122,8 @@ pub(crate) struct Controller {
     latencies: u64,
     last_cut: Option<Instant>,
     last_update: Instant,
+    /// How many times a 429 has set the rate.
+    rate_cuts: u64,
     /// Since the last update: a sender waited for the limit / for the rate.
     limit_bound: bool,
     rate_bound: bool,
@@ -155,6 +157,7 @@ impl Controller {
             latencies: 0,
             last_cut: None,
             last_update: now,
+            rate_cuts: 0,
             limit_bound: false,
             rate_bound: false,
             throttled: 0,
@@ -170,6 +173,11 @@ impl Controller {
     /// Requests per second that may start now, if limited.
     pub(crate) fn rate(&self) -> Option<f64> {
         self.rate.as_ref().map(|rate| rate.level().max(MIN_RATE))
+    }
+
+    /// The rate, and how many times a 429 has set it.
+    pub(crate) fn pace(&self) -> Pace {
+        Pace { rate: self.rate(), cuts: self.rate_cuts }
     }
 
     /// Answers that were 429s (or 503s with `Retry-After`).
@@ -287,6 +295,7 @@ impl Controller {
         if self.accepted.len() >= MIN_MEASURED {
             let accepted = self.accepted_rate(now);
             self.rate = Some(Cubic::cut(accepted.max(MIN_RATE / RATE_BETA), RATE_BETA));
+            self.rate_cuts += 1;
         }
     }
 
@@ -318,6 +327,16 @@ impl Controller {
         self.last_cut = Some(now);
         true
     }
+}
+
+/// The learnt rate as the senders' schedule needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Pace {
+    /// Requests per second that may start now, if limited.
+    pub(crate) rate: Option<f64>,
+    /// How many times a 429 has set the rate: turns handed out before the last cut were at a
+    /// pace the server refused.
+    pub(crate) cuts: u64,
 }
 
 /// The controller shared by the senders: a slot is a permit to have one request in flight.
@@ -375,9 +394,9 @@ impl Limiter {
         }
     }
 
-    /// The rate requests may start at, if limited.
-    pub(crate) fn rate(&self) -> Option<f64> {
-        self.state().controller.rate()
+    /// The rate requests may start at, and how many times it has been cut.
+    pub(crate) fn pace(&self) -> Pace {
+        self.state().controller.pace()
     }
 
     /// Every sender is made to wait: see [`Controller::paused`].

@@ -10,54 +10,80 @@ use crate::adaptive::Limiter;
 /// The shared pacing of all workers: the rate limit, and pauses the API asked for.
 pub(super) struct Gate {
     interval: Option<Duration>,
-    state: Mutex<(Instant, Instant)>,
+    schedule: Mutex<Schedule>,
+}
+
+/// The turns handed out so far.
+struct Schedule {
+    /// The earliest start of the next turn.
+    next_turn: Instant,
+    paused_until: Instant,
+    /// The learnt rate's cuts when the turns still waiting were handed out.
+    cuts: u64,
 }
 
 impl Gate {
     pub(super) fn new(rate_per_second: Option<f64>) -> Self {
-        // A rate too small for a `Duration` (1e-20/s) is a day between requests.
-        let interval = rate_per_second.filter(|rate| rate.is_finite() && *rate > 0.0).map(|rate| {
-            Duration::try_from_secs_f64(1.0 / rate).unwrap_or(MAX_INTERVAL).min(MAX_INTERVAL)
-        });
         let now = Instant::now();
-        Gate { interval, state: Mutex::new((now, now)) }
+        let schedule = Schedule { next_turn: now, paused_until: now, cuts: 0 };
+        // A rate that is no number or not above zero limits nothing, as `rows_ahead` reads it.
+        let interval = rate_per_second.filter(|rate| rate.is_finite() && *rate > 0.0);
+        Gate { interval: interval.map(interval_of), schedule: Mutex::new(schedule) }
     }
 
     /// Waits for this worker's turn (no timer at all when it is now): the hard rate, the rate
-    /// the limiter learnt, whichever is slower, and any pause.
+    /// the limiter learnt, whichever is slower, and any pause. A cut of the learnt rate while
+    /// it waits hands its turn out again at the new pace: the turns ahead may reach a second
+    /// out, and the server has just refused their pace.
     pub(super) async fn wait(&self, limiter: &Limiter) {
-        let learnt = limiter.rate().map(|rate| {
-            Duration::try_from_secs_f64(1.0 / rate).unwrap_or(MAX_INTERVAL).min(MAX_INTERVAL)
-        });
-        let interval = match (self.interval, learnt) {
-            (Some(hard), Some(learnt)) => Some(hard.max(learnt)),
-            (hard, learnt) => hard.or(learnt),
-        };
-        let now = Instant::now();
-        let at = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            let (next_slot, paused_until) = &mut *state;
-            let mut at = now.max(*paused_until);
-            if let Some(interval) = interval {
-                at = at.max(*next_slot);
-                *next_slot = later(at, interval);
+        loop {
+            let pace = limiter.pace();
+            let learnt = pace.rate.map(interval_of);
+            let interval = match (self.interval, learnt) {
+                (Some(hard), Some(learnt)) => Some(hard.max(learnt)),
+                (hard, learnt) => hard.or(learnt),
+            };
+            let now = Instant::now();
+            let at = {
+                let mut schedule = self.schedule.lock().unwrap_or_else(PoisonError::into_inner);
+                if schedule.cuts != pace.cuts {
+                    schedule.cuts = pace.cuts;
+                    if let Some(interval) = interval {
+                        schedule.next_turn = schedule.next_turn.min(later(now, interval));
+                    }
+                }
+                let mut at = now.max(schedule.paused_until);
+                if let Some(interval) = interval {
+                    at = at.max(schedule.next_turn);
+                    schedule.next_turn = later(at, interval);
+                }
+                at
+            };
+            if at <= now {
+                return;
             }
-            at
-        };
-        if at > now {
             // The learnt rate grows only while it is what holds the import back.
             if learnt.is_some_and(|learnt| Some(learnt) == interval) {
                 limiter.rate_was_bound();
             }
             tokio::time::sleep_until(at).await;
+            if limiter.pace().cuts == pace.cuts {
+                return;
+            }
         }
     }
 
     /// Holds every worker back for `duration`.
     pub(super) fn pause(&self, duration: Duration) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.1 = state.1.max(later(Instant::now(), duration));
+        let mut schedule = self.schedule.lock().unwrap_or_else(PoisonError::into_inner);
+        schedule.paused_until = schedule.paused_until.max(later(Instant::now(), duration));
     }
+}
+
+/// The gap between two requests at `rate` per second (a positive number); a rate too small
+/// for a `Duration` (1e-20/s) is a day between requests.
+fn interval_of(rate: f64) -> Duration {
+    Duration::try_from_secs_f64(1.0 / rate).unwrap_or(MAX_INTERVAL).min(MAX_INTERVAL)
 }
 
 /// The longest gap the rate may put between two requests.
@@ -66,4 +92,84 @@ pub(super) const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 /// `at + duration`, saturating a day ahead rather than overflowing.
 pub(super) fn later(at: Instant, duration: Duration) -> Instant {
     at.checked_add(duration.min(MAX_INTERVAL)).unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::adaptive::{Answer, Controller};
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// One answer through the limiter, now.
+    async fn answer(limiter: &Limiter, answer: Answer) {
+        let mut permit = limiter.acquire().await;
+        permit.sending();
+        permit.finish(answer);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cut_of_the_rate_reschedules_the_turns_handed_out_before_it() {
+        let limiter = Arc::new(Limiter::new(Controller::adaptive(8, 1000, Instant::now())));
+        // 200 answers in a second, then a 429: about 194 a second, a turn every 5 ms.
+        for _ in 0..200 {
+            tokio::time::advance(ms(5)).await;
+            answer(&limiter, Answer::Accepted(ms(5))).await;
+        }
+        answer(&limiter, Answer::Throttled).await;
+        assert!(limiter.pace().rate.is_some_and(|rate| (rate - 194.0).abs() < 2.0));
+        // 750 ms on, 40 workers take turns reaching 200 ms ahead.
+        tokio::time::advance(ms(750)).await;
+        let gate = Arc::new(Gate::new(None));
+        let started = Instant::now();
+        let workers: Vec<_> = (0..40)
+            .map(|_| {
+                let (gate, limiter) = (gate.clone(), limiter.clone());
+                tokio::spawn(async move {
+                    gate.wait(&limiter).await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        // 50 ms later a 429 cuts the rate to what the last second took: about 40 answers, a
+        // turn every 25 ms.
+        tokio::time::sleep(ms(50)).await;
+        answer(&limiter, Answer::Throttled).await;
+        let cut = Instant::now();
+        let rate = limiter.pace().rate.unwrap();
+        assert!((38.0..41.0).contains(&rate), "{rate}");
+        let mut turns = Vec::new();
+        for worker in workers {
+            turns.push(worker.await.unwrap());
+        }
+        turns.sort();
+        let before = turns.iter().filter(|at| **at <= cut).count();
+        assert!((9..=11).contains(&before), "{before} turns before the cut");
+        // From the cut on, no two turns closer than the new pace allows (25 ms, a little less
+        // as the rate grows back): none at the old 5 ms.
+        let after: Vec<_> = turns.iter().filter(|at| **at > cut).collect();
+        for pair in after.windows(2) {
+            let gap = pair[1].duration_since(*pair[0]);
+            assert!(gap >= ms(24), "{gap:?}");
+        }
+        assert!(turns.last().unwrap().duration_since(started) > ms(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_cut_turns_keep_the_hard_rate() {
+        let limiter = Limiter::new(Controller::fixed(4, Instant::now()));
+        let gate = Gate::new(Some(100.0));
+        let mut turns = Vec::new();
+        for _ in 0..5 {
+            gate.wait(&limiter).await;
+            turns.push(Instant::now());
+        }
+        let gaps: Vec<_> = turns.windows(2).map(|pair| pair[1] - pair[0]).collect();
+        assert_eq!(gaps, vec![ms(10); 4]);
+    }
 }
