@@ -15,9 +15,12 @@
 //!   slot would otherwise go straight to a request the server throttles in turn.
 //! - the **rate** at which requests start: unlimited until the first 429, then 97 % of the rate
 //!   the server accepted over the last second (the AWS SDKs' adaptive retry mode measures the
-//!   sending rate the same way), growing back along its own cubic curve. Every 429 sets it:
-//!   a throttled request is answered at once, and without a rate its slot would go to the
-//!   next request at once, and that one's to the next.
+//!   sending rate the same way), growing back along its own cubic curve. Every 429 with slots
+//!   waiting for the rate sets it, and the first 429 whatever the slots: a throttled request is
+//!   answered at once, and without a rate its slot would go to the next request at once, and
+//!   that one's to the next. Once a rate is learnt, a 429 with every slot sending is the
+//!   limit's alone (a cap on requests in flight): cutting both would hold the import under
+//!   the cap's throughput.
 //!
 //! A window grows only while it is what holds the import back (CUBIC's application-limited
 //! rule), so a rate that is not the bottleneck does not drift up unchecked. One cut per 100 ms
@@ -270,7 +273,9 @@ impl Controller {
 
     /// A 429 cuts the rate to what the server accepted (without it, throttled requests,
     /// answered at once, would free their slots for the next ones at once), and, with every
-    /// slot sending, the limit on requests in flight.
+    /// slot sending, the limit on requests in flight. Once a rate is learnt, a 429 with every
+    /// slot sending cuts the limit only: the server refused the requests in flight (a cap on
+    /// them), and cutting the rate as well would hold the import under the cap's throughput.
     fn throttled_one(&mut self, sending: usize, now: Instant) {
         if !self.may_cut(now) {
             // Without a rate, nothing keeps a throttled request's slot from going straight to
@@ -285,9 +290,13 @@ impl Controller {
         }
         let sending = (sending as f64).max(1.0);
         // In slow start, answers and new requests come in bursts: a 429 then is the limit's.
-        if self.slow_start.is_some() || sending + 1.0 >= self.limit() as f64 {
+        let limit_cut = self.slow_start.is_some() || sending + 1.0 >= self.limit() as f64;
+        if limit_cut {
             self.slow_start = None;
             self.limit = Cubic::cut(sending.min(self.max), LIMIT_BETA);
+        }
+        if limit_cut && self.rate.is_some() {
+            return;
         }
         // Too few answers are no measure of a rate (a 429 to the very first requests would
         // set it to nothing): the limit's cut and the row's own wait do then.
@@ -527,7 +536,7 @@ mod tests {
     }
 
     #[test]
-    fn every_429_sets_the_rate_to_what_the_server_accepted() {
+    fn a_429_sets_the_rate_to_what_the_server_accepted() {
         let start = Instant::now();
         let mut controller = Controller::adaptive(8, 1000, start);
         let now = grow_to(&mut controller, 240, ms(300), start);
@@ -536,16 +545,38 @@ mod tests {
         assert_eq!(controller.limit(), 228);
         let rate = controller.rate().unwrap();
         assert!((rate - 0.97 * 500.0).abs() < 5.0, "{rate}");
-        // 400 answers in the last second, then a 429 at the new, lower limit.
+        // 400 answers in the last second, then a 429 with slots waiting for the rate.
         let mut later = now + ms(1000);
         for _ in 0..400 {
             later += ms(2);
-            controller.learn(Answer::Accepted(ms(300)), 228, later);
+            controller.learn(Answer::Accepted(ms(300)), 150, later);
         }
-        controller.learn(Answer::Throttled, 228, later + ms(1));
-        assert_eq!(controller.limit(), 216);
+        controller.learn(Answer::Throttled, 150, later + ms(1));
+        assert_eq!(controller.limit(), 228);
         let rate = controller.rate().unwrap();
         assert!((rate - 388.0).abs() < 5.0, "{rate}"); // 97 % of about 400/s
+    }
+
+    #[test]
+    fn once_a_rate_is_learnt_a_429_to_every_slot_sending_cuts_the_limit_only() {
+        // A cap of 64 in flight: the first 429 ends slow start and sets both windows.
+        let start = Instant::now();
+        let mut controller = Controller::adaptive(8, 1000, start);
+        let now = grow_to(&mut controller, 65, ms(300), start);
+        controller.learn(Answer::Throttled, 65, now);
+        let rate = controller.rate().unwrap();
+        // Two seconds at the cap, 200 answers a second; the limit grows back.
+        let mut later = now;
+        for _ in 0..400 {
+            later += ms(5);
+            controller.limit_was_bound();
+            controller.learn(Answer::Accepted(ms(300)), controller.limit(), later);
+        }
+        let limit = controller.limit();
+        controller.learn(Answer::Throttled, limit, later + ms(1));
+        // The requests in flight were refused, not the pace: only the limit is cut.
+        assert_eq!(controller.limit(), (limit as f64 * LIMIT_BETA) as usize);
+        assert_eq!(controller.rate(), Some(rate));
     }
 
     #[test]

@@ -115,13 +115,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_cut_of_the_rate_reschedules_the_turns_handed_out_before_it() {
-        let limiter = Arc::new(Limiter::new(Controller::adaptive(8, 1000, Instant::now())));
-        // 200 answers in a second, then a 429: about 194 a second, a turn every 5 ms.
-        for _ in 0..200 {
-            tokio::time::advance(ms(5)).await;
-            answer(&limiter, Answer::Accepted(ms(5))).await;
+        // 200 answers in a second with 50 in flight, then a 429: about 194 a second, a turn
+        // every 5 ms, and 47 slots.
+        let start = Instant::now();
+        let mut controller = Controller::adaptive(64, 1000, start);
+        for i in 1..=200 {
+            controller.learn(Answer::Accepted(ms(5)), 50, start + ms(5 * i));
         }
-        answer(&limiter, Answer::Throttled).await;
+        controller.learn(Answer::Throttled, 50, start + ms(1000));
+        tokio::time::advance(ms(1000)).await;
+        let limiter = Arc::new(Limiter::new(controller));
         assert!(limiter.pace().rate.is_some_and(|rate| (rate - 194.0).abs() < 2.0));
         // 750 ms on, 40 workers take turns reaching 200 ms ahead.
         tokio::time::advance(ms(750)).await;
