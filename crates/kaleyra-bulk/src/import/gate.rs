@@ -32,9 +32,9 @@ impl Gate {
     }
 
     /// Waits for this worker's turn (no timer at all when it is now): the hard rate, the rate
-    /// the limiter learnt, whichever is slower, and any pause. A cut of the learnt rate while
-    /// it waits hands its turn out again at the new pace: the turns ahead may reach a second
-    /// out, and the server has just refused their pace.
+    /// the limiter learnt, whichever is slower, and any pause. A cut of the learnt rate or a
+    /// pause while it waits hands its turn out again: the turns ahead may reach a second out,
+    /// and the server has just refused their pace.
     pub(super) async fn wait(&self, limiter: &Limiter) {
         loop {
             let pace = limiter.pace();
@@ -67,7 +67,8 @@ impl Gate {
                 limiter.rate_was_bound();
             }
             tokio::time::sleep_until(at).await;
-            if limiter.pace().cuts == pace.cuts {
+            let paused = self.schedule.lock().unwrap_or_else(PoisonError::into_inner).paused_until;
+            if limiter.pace().cuts == pace.cuts && paused <= Instant::now() {
                 return;
             }
         }
@@ -161,6 +162,36 @@ mod tests {
             assert!(gap >= ms(24), "{gap:?}");
         }
         assert!(turns.last().unwrap().duration_since(started) > ms(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_back_the_turns_already_handed_out() {
+        let limiter = Arc::new(Limiter::new(Controller::fixed(8, Instant::now())));
+        let gate = Arc::new(Gate::new(Some(100.0)));
+        let started = Instant::now();
+        // Five turns, 10 ms apart; the first goes at once.
+        let workers: Vec<_> = (0..5)
+            .map(|_| {
+                let (gate, limiter) = (gate.clone(), limiter.clone());
+                tokio::spawn(async move {
+                    gate.wait(&limiter).await;
+                    Instant::now().duration_since(started)
+                })
+            })
+            .collect();
+        tokio::time::sleep(ms(5)).await;
+        gate.pause(Duration::from_secs(1));
+        let mut turns = Vec::new();
+        for worker in workers {
+            turns.push(worker.await.unwrap());
+        }
+        turns.sort();
+        assert!(turns[0] < ms(5), "{turns:?}");
+        // The other four wait out the pause, then keep the rate.
+        assert!(turns[1] >= ms(1005), "{turns:?}");
+        for pair in turns[1..].windows(2) {
+            assert!(pair[1] - pair[0] >= ms(10), "{turns:?}");
+        }
     }
 
     #[tokio::test(start_paused = true)]
