@@ -15,7 +15,10 @@
 //!   slot would otherwise go straight to a request the server throttles in turn.
 //! - the **rate** at which requests start: unlimited until the first 429, then 97 % of the rate
 //!   the server accepted over the last second (the AWS SDKs' adaptive retry mode measures the
-//!   sending rate the same way), growing back along its own cubic curve. Every 429 with slots
+//!   sending rate the same way), or, within a second of the last cut, of the requests it took
+//!   since (sent, not throttled) if fewer: a token bucket is empty at both 429s, so that is
+//!   its refill rate, where the answers lag their requests and early on still count the
+//!   bucket's burst. It grows back along its own cubic curve. Every 429 with slots
 //!   waiting for the rate sets it, and the first 429 whatever the slots: a throttled request is
 //!   answered at once, and without a rate its slot would go to the next request at once, and
 //!   that one's to the next. Once a rate is learnt, a 429 with every slot sending is the
@@ -127,6 +130,10 @@ pub(crate) struct Controller {
     last_update: Instant,
     /// How many times a 429 has set the rate.
     rate_cuts: u64,
+    /// Requests sent so far, each attempt counted.
+    sent: u64,
+    /// When a 429 last set the rate, with the requests sent and throttled by then.
+    last_rate_cut: Option<(Instant, u64, u64)>,
     /// Since the last update: a sender waited for the limit / for the rate.
     limit_bound: bool,
     rate_bound: bool,
@@ -161,6 +168,8 @@ impl Controller {
             last_cut: None,
             last_update: now,
             rate_cuts: 0,
+            sent: 0,
+            last_rate_cut: None,
             limit_bound: false,
             rate_bound: false,
             throttled: 0,
@@ -186,6 +195,11 @@ impl Controller {
     /// Answers that were 429s (or 503s with `Retry-After`).
     pub(crate) fn throttled(&self) -> u64 {
         self.throttled
+    }
+
+    /// A request went out.
+    pub(crate) fn sent_one(&mut self) {
+        self.sent += 1;
     }
 
     /// A sender had to wait for a slot.
@@ -303,9 +317,25 @@ impl Controller {
         self.forget_answers_before_the_window(now);
         if self.accepted.len() >= MIN_MEASURED {
             let accepted = self.accepted_rate(now);
-            self.rate = Some(Cubic::cut(accepted.max(MIN_RATE / RATE_BETA), RATE_BETA));
+            let measured =
+                self.admitted_since_the_last_cut(now).map_or(accepted, |a| a.min(accepted));
+            self.rate = Some(Cubic::cut(measured.max(MIN_RATE / RATE_BETA), RATE_BETA));
             self.rate_cuts += 1;
+            self.last_rate_cut = Some((now, self.sent, self.throttled));
         }
+    }
+
+    /// Requests the server took (sent, not throttled) per second since the last cut of the
+    /// rate, if that was within the last second. A token bucket is empty at both 429s, so this
+    /// is its refill rate; the answers of the last second lag the requests by their service
+    /// time and, early on, still count the bucket's burst.
+    fn admitted_since_the_last_cut(&self, now: Instant) -> Option<f64> {
+        let (at, sent, throttled) = self.last_rate_cut?;
+        let span = now.saturating_duration_since(at);
+        let admitted = (self.sent - sent).saturating_sub(self.throttled - throttled);
+        let measurable =
+            (CUT_GUARD..=RATE_WINDOW).contains(&span) && admitted >= MIN_MEASURED as u64;
+        measurable.then(|| admitted as f64 / span.as_secs_f64())
     }
 
     fn forget_answers_before_the_window(&mut self, now: Instant) {
@@ -327,6 +357,7 @@ impl Controller {
     pub(crate) fn paused(&mut self) {
         self.accepted.clear();
         self.first_accepted = None;
+        self.last_rate_cut = None;
     }
 
     fn may_cut(&mut self, now: Instant) -> bool {
@@ -435,7 +466,9 @@ impl Permit<'_> {
     pub(crate) fn sending(&mut self) {
         if !self.sending {
             self.sending = true;
-            self.limiter.state().sending += 1;
+            let mut state = self.limiter.state();
+            state.sending += 1;
+            state.controller.sent_one();
         }
     }
 
@@ -577,6 +610,31 @@ mod tests {
         // The requests in flight were refused, not the pace: only the limit is cut.
         assert_eq!(controller.limit(), (limit as f64 * LIMIT_BETA) as usize);
         assert_eq!(controller.rate(), Some(rate));
+    }
+
+    #[test]
+    fn after_a_cut_the_rate_is_what_the_server_took_since() {
+        let start = Instant::now();
+        let mut controller = Controller::adaptive(8, 1000, start);
+        let now = grow_to(&mut controller, 240, ms(300), start);
+        // The first 429: 500 answers a second, the bucket's burst among them.
+        controller.learn(Answer::Throttled, 240, now);
+        let first = controller.rate().unwrap();
+        assert!((first - 485.0).abs() < 5.0, "{first}");
+        // 200 ms on: 100 sent, every other one of the first 50 throttled (all within the cut's
+        // guard); answers to earlier requests still come at 500 a second.
+        for i in 0..100u64 {
+            controller.sent_one();
+            controller.learn(Answer::Accepted(ms(300)), 150, now + ms(2 * i));
+            if i < 50 && i % 2 == 0 {
+                controller.learn(Answer::Throttled, 150, now + ms(2 * i + 1));
+            }
+        }
+        controller.sent_one();
+        controller.learn(Answer::Throttled, 150, now + ms(200));
+        // (101 - 26) taken in 200 ms: 375 a second, not the 500 the answers still show.
+        let rate = controller.rate().unwrap();
+        assert!((rate - 0.97 * 375.0).abs() < 2.0, "{rate}");
     }
 
     #[test]
