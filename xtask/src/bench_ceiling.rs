@@ -234,7 +234,7 @@ pub fn measure(
     );
     let _ = writeln!(
         doc,
-        "Targets: A at least 0.95 of the limit with at most 2 % throttled and nothing lost; B at least 0.90. In C the import's rate (created per second, over 1 s) was within 10 % of the new limit {} after it was halved and {} after it was restored:\n\n![created per second over time, and the limit](ceiling.svg)\n",
+        "Targets: A at least 0.95 of the limit with at most 2 % throttled and nothing lost; B at least 0.90. In C the import's rate (created per second, over 1 s) came within 10 % of the new limit {} after it was halved (down to 110 %) and {} after it was restored (up to 90 %):\n\n![created per second over time, and the limit](ceiling.svg)\n",
         seconds_or_never(lowered),
         seconds_or_never(raised)
     );
@@ -457,15 +457,21 @@ fn rates(samples: &[Sample]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// How long after each change the rate came within 10 % of the new limit.
+/// How long after each change the rate came within 10 % of the new limit: down to 110 % of
+/// a lowered one, up to 90 % of a raised one. A rate may cross the band between two readings
+/// (a raised limit starts with a full bucket, which the import may spend above the limit).
 fn follow_times(samples: &[Sample], changes: &[Change]) -> (Option<Duration>, Option<Duration>) {
     let rates = rates(samples);
     let follow = |index: usize| {
         let &(at, limit) = changes.get(index)?;
+        let before = index.checked_sub(1).and_then(|i| changes.get(i)).map_or(RATE, |c| c.1);
         let until = changes.get(index + 1).map_or(f64::INFINITY, |c| c.0);
+        let reached = |rate: f64| {
+            if limit < before { rate <= 1.1 * limit } else { rate >= 0.9 * limit }
+        };
         rates
             .iter()
-            .find(|(t, rate)| *t > at && *t < until && (rate - limit).abs() <= 0.1 * limit)
+            .find(|(t, rate)| *t > at && *t < until && reached(*rate))
             .map(|(t, _)| Duration::from_secs_f64(t - at))
     };
     (follow(0), follow(1))
@@ -613,6 +619,29 @@ mod tests {
         let latency: Latency = LATENCY.parse().unwrap();
         let total: Duration = latency.service_times(2).take(10_000).sum();
         assert!(best_in_flight(&latency, 10_000, 2) >= total / 64);
+    }
+
+    #[test]
+    fn following_a_change_is_reaching_the_new_limit_from_the_side_it_was_on() {
+        // 400/s, halved at 2 s, restored at 6 s; readings every half second of the count
+        // created so far: 210/s from 4.5 s, then over the band in one reading (225, then
+        // 470/s, as a full bucket allows).
+        let mut samples = Vec::new();
+        let mut created = 0;
+        for step in 0..20u64 {
+            let t = step as f64 * 0.5;
+            samples.push((t, created));
+            created += match t {
+                t if t < 3.5 => 200,
+                t if t < 6.5 => 105,
+                t if t < 7.0 => 120,
+                _ => 350,
+            };
+        }
+        let changes = [(2.0, 200.0), (6.0, 400.0)];
+        let (down, up) = follow_times(&samples, &changes);
+        assert_eq!(down, Some(Duration::from_secs_f64(2.5)));
+        assert_eq!(up, Some(Duration::from_secs_f64(1.5)));
     }
 
     #[test]
