@@ -100,11 +100,36 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use std::sync::Arc;
 
+    use tokio::task::JoinHandle;
+
     use super::*;
     use crate::adaptive::{Answer, Controller};
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    /// `n` workers waiting for their turns from now on.
+    fn waiting(gate: &Arc<Gate>, limiter: &Arc<Limiter>, n: usize) -> Vec<JoinHandle<Instant>> {
+        (0..n)
+            .map(|_| {
+                let (gate, limiter) = (gate.clone(), limiter.clone());
+                tokio::spawn(async move {
+                    gate.wait(&limiter).await;
+                    Instant::now()
+                })
+            })
+            .collect()
+    }
+
+    /// When the workers' turns came, earliest first.
+    async fn turns(workers: Vec<JoinHandle<Instant>>) -> Vec<Instant> {
+        let mut turns = Vec::new();
+        for worker in workers {
+            turns.push(worker.await.unwrap());
+        }
+        turns.sort();
+        turns
     }
 
     /// One answer through the limiter, now.
@@ -131,15 +156,7 @@ mod tests {
         tokio::time::advance(ms(750)).await;
         let gate = Arc::new(Gate::new(None));
         let started = Instant::now();
-        let workers: Vec<_> = (0..40)
-            .map(|_| {
-                let (gate, limiter) = (gate.clone(), limiter.clone());
-                tokio::spawn(async move {
-                    gate.wait(&limiter).await;
-                    Instant::now()
-                })
-            })
-            .collect();
+        let workers = waiting(&gate, &limiter, 40);
         // 50 ms later a 429 cuts the rate to what the last second took: about 40 answers, a
         // turn every 25 ms.
         tokio::time::sleep(ms(50)).await;
@@ -147,11 +164,7 @@ mod tests {
         let cut = Instant::now();
         let rate = limiter.pace().rate.unwrap();
         assert!((38.0..41.0).contains(&rate), "{rate}");
-        let mut turns = Vec::new();
-        for worker in workers {
-            turns.push(worker.await.unwrap());
-        }
-        turns.sort();
+        let turns = turns(workers).await;
         let before = turns.iter().filter(|at| **at <= cut).count();
         assert!((9..=11).contains(&before), "{before} turns before the cut");
         // From the cut on, no two turns closer than the new pace allows (25 ms, a little less
@@ -170,22 +183,11 @@ mod tests {
         let gate = Arc::new(Gate::new(Some(100.0)));
         let started = Instant::now();
         // Five turns, 10 ms apart; the first goes at once.
-        let workers: Vec<_> = (0..5)
-            .map(|_| {
-                let (gate, limiter) = (gate.clone(), limiter.clone());
-                tokio::spawn(async move {
-                    gate.wait(&limiter).await;
-                    Instant::now().duration_since(started)
-                })
-            })
-            .collect();
+        let workers = waiting(&gate, &limiter, 5);
         tokio::time::sleep(ms(5)).await;
         gate.pause(Duration::from_secs(1));
-        let mut turns = Vec::new();
-        for worker in workers {
-            turns.push(worker.await.unwrap());
-        }
-        turns.sort();
+        let turns: Vec<Duration> =
+            turns(workers).await.iter().map(|at| at.duration_since(started)).collect();
         assert!(turns[0] < ms(5), "{turns:?}");
         // The other four wait out the pause, then keep the rate.
         assert!(turns[1] >= ms(1005), "{turns:?}");
