@@ -117,6 +117,36 @@ async fn a_hard_rate_is_never_exceeded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_does_not_wait_for_the_turns_of_a_slow_rate() {
+    // One request every 100 s, 16 slots: the turns taken reach 25 minutes ahead.
+    let server = emulator(Duration::ZERO, Limits::none()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("numbers.csv");
+    write_csv(&input, 40);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let client = common::client(&server, SANDBOX_SID, SANDBOX_API_KEY, RetryPolicy::never());
+    let import = Import::new(client, &input)
+        .unwrap()
+        .rate_per_second(0.01)
+        .concurrency(16)
+        .stop_when(stopped);
+    let running = tokio::spawn(import.run());
+    while server.numbers().received == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.send(true).unwrap();
+    // Not a measure of speed: without the stop being heard it would run for an hour.
+    let summary = tokio::time::timeout(Duration::from_secs(60), running)
+        .await
+        .expect("the stop waited for the rate's turns")
+        .unwrap()
+        .unwrap();
+    assert!(summary.interrupted);
+    assert_eq!(summary.reports.created, 1);
+    assert_eq!(server.numbers().received, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pinned_concurrency_stays_pinned() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("numbers.csv");

@@ -47,7 +47,11 @@ pub(super) async fn send_rows(
             }
         };
         let Some(Ready { row, request, resent }) = ready else { return };
-        shared.gate.wait(&shared.limiter).await;
+        // A turn may be seconds away (a slow rate, a pause): a stop does not wait for it.
+        tokio::select! {
+            _ = shared.gate.wait(&shared.limiter) => {}
+            _ = stop_requested(&mut stop) => {}
+        }
         if *stop.borrow() || shared.stopped() {
             release(&journal, &shared, row);
             return;
@@ -140,7 +144,13 @@ impl Sending<'_> {
                             return Ok(());
                         }
                     };
-                    shared.gate.wait(&shared.limiter).await;
+                    tokio::select! {
+                        _ = shared.gate.wait(&shared.limiter) => {}
+                        _ = stop_requested(stop) => {
+                            release(self.journal, shared, row);
+                            return Ok(());
+                        }
+                    }
                     continue;
                 }
                 result => {
